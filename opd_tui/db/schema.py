@@ -1,0 +1,123 @@
+"""SQLAlchemy models: the tables the engine reads and writes.
+
+The engine runs Core statements against these tables (`Token.__table__` ...):
+a booking is a handful of indexed statements and nothing in the ORM's unit of
+work sits on that path. Migrations in `migrations/versions` create the same
+schema; a test compares the two.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    false,
+    true,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class DoctorRow(Base):
+    __tablename__ = "doctors"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(80))
+    code: Mapped[str] = mapped_column(String(6), unique=True)
+    department: Mapped[str | None] = mapped_column(String(80))
+    room: Mapped[str | None] = mapped_column(String(80))
+    consult_minutes: Mapped[int] = mapped_column(Integer, default=10)
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+
+
+class SlotRow(Base):
+    __tablename__ = "slots"
+    __table_args__ = (Index("ix_slots_day_doctor_start", "day", "doctor_id", "start"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    doctor_id: Mapped[int] = mapped_column(ForeignKey("doctors.id"))
+    # The OPD day the slot belongs to (its start's date): token numbers and
+    # "later slot" are counted per doctor per day.
+    day: Mapped[date] = mapped_column(Date)
+    start: Mapped[datetime] = mapped_column(DateTime)
+    end: Mapped[datetime] = mapped_column(DateTime)
+    capacity: Mapped[int] = mapped_column(Integer)
+    closed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+
+class DoctorDayRow(Base):
+    """Per doctor per day: the last token number handed out and the delay so far."""
+
+    __tablename__ = "doctor_days"
+
+    doctor_id: Mapped[int] = mapped_column(ForeignKey("doctors.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    last_number: Mapped[int] = mapped_column(Integer, default=0)
+    delay_minutes: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class TokenRow(Base):
+    """A patient's token. Its id is its `seq`: given once, strictly increasing."""
+
+    __tablename__ = "tokens"
+    __table_args__ = (
+        Index("ix_tokens_slot_status", "slot_id", "status"),
+        Index("ix_tokens_status_doctor", "status", "doctor_id"),
+        Index("ix_tokens_patient_ref", "patient_ref"),
+        Index("ix_tokens_number", "number"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    number: Mapped[str] = mapped_column(String(16))
+    patient_name: Mapped[str] = mapped_column(String(320))
+    patient_ref: Mapped[str | None] = mapped_column(String(32))
+    source: Mapped[str] = mapped_column(String(12))
+    priority: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16))
+    slot_id: Mapped[int] = mapped_column(ForeignKey("slots.id"))
+    doctor_id: Mapped[int] = mapped_column(ForeignKey("doctors.id"))
+    overbooked: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class EventRow(Base):
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(DateTime)
+    kind: Mapped[str] = mapped_column(String(20))
+    token_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    slot_id: Mapped[int | None] = mapped_column(Integer)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+    __table_args__ = ({"sqlite_autoincrement": True},)
+
+
+class ClockRow(Base):
+    """The latest time any command was evaluated at: the clock never runs backwards."""
+
+    __tablename__ = "engine_clock"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    now: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+doctors = DoctorRow.__table__
+slots = SlotRow.__table__
+doctor_days = DoctorDayRow.__table__
+tokens = TokenRow.__table__
+events = EventRow.__table__
+clock = ClockRow.__table__

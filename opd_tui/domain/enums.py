@@ -1,0 +1,119 @@
+"""The desk's vocabulary: token sources, statuses and event kinds.
+
+All are `StrEnum`s so they compare equal to the upper-case strings the spec, the
+database and the CLI's JSON use.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Source(StrEnum):
+    EMERGENCY = "EMERGENCY"
+    PAID = "PAID"
+    FOLLOWUP = "FOLLOWUP"
+    ONLINE = "ONLINE"
+    WALKIN = "WALKIN"
+
+    @property
+    def priority(self) -> int:
+        """Lower number is served (and seated) first."""
+        return PRIORITY[self]
+
+    @classmethod
+    def parse(cls, value: object) -> Source:
+        """Accept any case, as receptionists and scripts type it."""
+        if isinstance(value, Source):
+            return value
+        if isinstance(value, str):
+            try:
+                return cls(value.strip().upper())
+            except ValueError:
+                pass
+        choices = ", ".join(s.value for s in cls)
+        raise ValueError(f"source must be one of {choices}")
+
+
+PRIORITY: dict[Source, int] = {
+    Source.EMERGENCY: 1,
+    Source.PAID: 2,
+    Source.FOLLOWUP: 3,
+    Source.ONLINE: 4,
+    Source.WALKIN: 5,
+}
+
+
+class TokenStatus(StrEnum):
+    BOOKED = "BOOKED"
+    CHECKED_IN = "CHECKED_IN"
+    IN_CONSULTATION = "IN_CONSULTATION"
+    COMPLETED = "COMPLETED"
+    WAITLISTED = "WAITLISTED"
+    CANCELLED = "CANCELLED"
+    NO_SHOW = "NO_SHOW"
+    EXPIRED = "EXPIRED"
+
+    @property
+    def holds_seat(self) -> bool:
+        return self in SEAT_HOLDING
+
+    @property
+    def is_live(self) -> bool:
+        return self in LIVE
+
+
+SEAT_HOLDING: frozenset[TokenStatus] = frozenset(
+    {
+        TokenStatus.BOOKED,
+        TokenStatus.CHECKED_IN,
+        TokenStatus.IN_CONSULTATION,
+        TokenStatus.COMPLETED,
+    }
+)
+
+#: Statuses in which a patient still expects to be seen (rule 15).
+LIVE: frozenset[TokenStatus] = frozenset(
+    {
+        TokenStatus.BOOKED,
+        TokenStatus.CHECKED_IN,
+        TokenStatus.IN_CONSULTATION,
+        TokenStatus.WAITLISTED,
+    }
+)
+
+#: Statuses a slot closure or a move carries to another slot.
+MOVABLE: frozenset[TokenStatus] = frozenset(
+    {TokenStatus.BOOKED, TokenStatus.CHECKED_IN, TokenStatus.WAITLISTED}
+)
+
+
+class SlotStatus(StrEnum):
+    OPEN = "OPEN"
+    FULL = "FULL"
+    OVERBOOKED = "OVERBOOKED"
+    CLOSED = "CLOSED"
+    ENDED = "ENDED"
+
+
+class EventKind(StrEnum):
+    BOOKED = "BOOKED"
+    WAITLISTED = "WAITLISTED"
+    BUMPED = "BUMPED"
+    PROMOTED = "PROMOTED"
+    MOVED = "MOVED"
+    CANCELLED = "CANCELLED"
+    NO_SHOW = "NO_SHOW"
+    CHECKED_IN = "CHECKED_IN"
+    CALLED = "CALLED"
+    COMPLETED = "COMPLETED"
+    EXPIRED = "EXPIRED"
+    OVERBOOKED = "OVERBOOKED"
+    CAPACITY_CHANGED = "CAPACITY_CHANGED"
+    SLOT_CLOSED = "SLOT_CLOSED"
+    DOCTOR_DELAYED = "DOCTOR_DELAYED"
+    DOCTOR_ADDED = "DOCTOR_ADDED"
+    SLOT_ADDED = "SLOT_ADDED"
+    #: Beyond the spec's list: a doctor renamed, moved room or (de)activated,
+    #: so other desks refresh their doctors pane.
+    DOCTOR_UPDATED = "DOCTOR_UPDATED"

@@ -1,0 +1,101 @@
+"""What the engine hands out: frozen views, never ORM rows or sessions."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from .enums import EventKind, SlotStatus, Source, TokenStatus
+
+
+class _View(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class Doctor(_View):
+    id: int
+    name: str
+    code: str
+    department: str | None = None
+    room: str | None = None
+    consult_minutes: int = 10
+    active: bool = True
+
+
+class Slot(_View):
+    id: int
+    doctor_id: int
+    start: datetime
+    end: datetime
+    capacity: int
+
+
+class Token(_View):
+    id: int
+    number: str
+    patient_name: str
+    patient_ref: str | None
+    source: Source
+    priority: int
+    status: TokenStatus
+    slot_id: int
+    doctor_id: int
+    seq: int
+    overbooked: bool
+
+
+class SlotView(Slot):
+    occupancy: int
+    status: SlotStatus
+    seated: list[Token]
+    waitlist: list[Token]
+
+
+class SlotSummary(Slot):
+    """A slot as the grid shows it: counts without the token lists."""
+
+    occupancy: int
+    waitlisted: int
+    status: SlotStatus
+
+
+class Event(_View):
+    id: int
+    at: datetime
+    kind: EventKind
+    token_id: int | None
+    slot_id: int | None
+    detail: dict[str, Any]
+
+
+class DoctorDay(_View):
+    """One doctor's day at a glance, for the doctors pane."""
+
+    doctor: Doctor
+    day: date
+    booked: int
+    capacity: int
+    waitlisted: int
+    delay_minutes: int
+    closed_slots: int
+
+
+class NowServing(_View):
+    """The public board: token numbers only, never names."""
+
+    doctor_id: int
+    doctor_code: str
+    doctor_name: str
+    room: str | None
+    in_consultation: str | None
+    next_numbers: list[str]
+
+
+class DaySummary(_View):
+    day: date
+    tokens: int
+    by_status: dict[str, int]
+    by_source: dict[str, int]
+    overbooked_slots: int

@@ -1,0 +1,405 @@
+"""Read-only queries: what the screens, the kiosk and the simulation look at.
+
+Reads run in a deferred transaction beside writers (SQLite WAL) and never move
+the clock; a read's `now` follows the same rule as a command's (never earlier
+than the latest command).
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from datetime import date, datetime, timedelta
+from typing import Any, TypeVar
+
+from sqlalchemy import Connection, Engine, and_, case, func, or_, select, tuple_
+
+from ..db import schema
+from ..db.connect import READ_ONLY
+from ..domain import inputs
+from ..domain.enums import SEAT_HOLDING, Source, TokenStatus
+from ..domain.errors import NotFound
+from ..domain.models import (
+    DaySummary,
+    Doctor,
+    DoctorDay,
+    Event,
+    NowServing,
+    Slot,
+    SlotSummary,
+    SlotView,
+    Token,
+)
+from .unit import (
+    SLOT_COLUMNS,
+    TOKEN_COLUMNS,
+    SlotState,
+    TokenState,
+    effective_now,
+    read_clock,
+    slot_from_row,
+    slot_status,
+)
+
+R = TypeVar("R")
+T = schema.tokens
+S = schema.slots
+D = schema.doctors
+E = schema.events
+
+_SEAT_HOLDING = [s.value for s in SEAT_HOLDING]
+#: Consultation order: emergencies first, then priority, then arrival.
+CONSULTATION_ORDER = ((T.c.source != Source.EMERGENCY.value), T.c.priority, T.c.id)
+#: Promotion order of a waitlist.
+WAITLIST_ORDER = (T.c.priority, T.c.id)
+
+
+def _doctor(row: Any) -> Doctor:
+    return Doctor(
+        id=row.id,
+        name=row.name,
+        code=row.code,
+        department=row.department,
+        room=row.room,
+        consult_minutes=row.consult_minutes,
+        active=bool(row.active),
+    )
+
+
+def _event(row: Any) -> Event:
+    return Event(
+        id=row.id,
+        at=row.at,
+        kind=row.kind,
+        token_id=row.token_id,
+        slot_id=row.slot_id,
+        detail=row.detail,
+    )
+
+
+class Reader:
+    def __init__(self, engine: Engine, serial: Callable[[], AbstractContextManager[Any]]) -> None:
+        self._engine = engine
+        self._serial = serial
+
+    def _read(self, query: Callable[[Connection], R]) -> R:
+        with self._serial(), self._engine.connect().execution_options(**{READ_ONLY: True}) as conn:
+            with conn.begin():
+                return query(conn)
+
+    @staticmethod
+    def _now(conn: Connection, now: datetime | None) -> datetime:
+        return effective_now(inputs.validate(inputs.Clock, now=now).now, read_clock(conn))
+
+    def clock(self, now: datetime | None = None) -> datetime:
+        """The time the next command without `now` would be evaluated at."""
+        return self._read(lambda conn: self._now(conn, now))
+
+    # -- single things --------------------------------------------------------
+
+    def token(self, token_id: int) -> Token:
+        ref = inputs.validate(inputs.TokenRef, token_id=token_id)
+
+        def query(conn: Connection) -> Token:
+            row = conn.execute(select(*TOKEN_COLUMNS).where(T.c.id == ref.token_id)).one_or_none()
+            if row is None:
+                raise NotFound(f"There is no token {ref.token_id}.")
+            return TokenState.from_row(row).view()
+
+        return self._read(query)
+
+    def doctor(self, doctor_id: int) -> Doctor:
+        ref = inputs.validate(inputs.DoctorRef, doctor_id=doctor_id)
+
+        def query(conn: Connection) -> Doctor:
+            row = conn.execute(select(D).where(D.c.id == ref.doctor_id)).one_or_none()
+            if row is None:
+                raise NotFound(f"There is no doctor {ref.doctor_id}.")
+            return _doctor(row)
+
+        return self._read(query)
+
+    def doctors(self, active_only: bool = False) -> list[Doctor]:
+        def query(conn: Connection) -> list[Doctor]:
+            stmt = select(D).order_by(D.c.department, D.c.name, D.c.id)
+            if active_only:
+                stmt = stmt.where(D.c.active.is_(True))
+            return [_doctor(r) for r in conn.execute(stmt)]
+
+        return self._read(query)
+
+    def slot(self, slot_id: int) -> Slot:
+        return self._read(lambda conn: self._slot_state(conn, slot_id).view())
+
+    @staticmethod
+    def _slot_state(conn: Connection, slot_id: int) -> SlotState:
+        ref = inputs.validate(inputs.SlotRef, slot_id=slot_id)
+        row = conn.execute(select(*SLOT_COLUMNS).where(S.c.id == ref.slot_id)).one_or_none()
+        if row is None:
+            raise NotFound(f"There is no slot {ref.slot_id}.")
+        return slot_from_row(row)
+
+    def slot_view(self, slot_id: int, now: datetime | None = None) -> SlotView:
+        def query(conn: Connection) -> SlotView:
+            at = self._now(conn, now)
+            slot = self._slot_state(conn, slot_id)
+            seated = self._tokens(conn, slot.id, SEAT_HOLDING, CONSULTATION_ORDER)
+            waitlist = self._tokens(conn, slot.id, [TokenStatus.WAITLISTED], WAITLIST_ORDER)
+            return SlotView(
+                **slot.view().model_dump(),
+                occupancy=len(seated),
+                status=slot.status(at, len(seated)),
+                seated=seated,
+                waitlist=waitlist,
+            )
+
+        return self._read(query)
+
+    @staticmethod
+    def _tokens(conn: Connection, slot_id: int, statuses: Any, order: Any) -> list[Token]:
+        rows = conn.execute(
+            select(*TOKEN_COLUMNS)
+            .where(T.c.slot_id == slot_id, T.c.status.in_([s.value for s in statuses]))
+            .order_by(*order)
+        )
+        return [TokenState.from_row(r).view() for r in rows]
+
+    def eta(self, token_id: int, now: datetime | None = None) -> datetime | None:
+        """Rule 16: when the patient can expect to be seen."""
+        ref = inputs.validate(inputs.TokenRef, token_id=token_id)
+
+        def query(conn: Connection) -> datetime | None:
+            at = self._now(conn, now)
+            row = conn.execute(
+                select(*TOKEN_COLUMNS, S.c.start, D.c.consult_minutes)
+                .select_from(T.join(S, S.c.id == T.c.slot_id).join(D, D.c.id == S.c.doctor_id))
+                .where(T.c.id == ref.token_id)
+            ).one_or_none()
+            if row is None:
+                raise NotFound(f"There is no token {ref.token_id}.")
+            token = TokenState.from_row(row)
+            waiting = (TokenStatus.BOOKED, TokenStatus.CHECKED_IN)
+            if token.status not in (*waiting, TokenStatus.IN_CONSULTATION):
+                return None
+            emergency_key = 0 if token.is_emergency else 1
+            ahead = conn.execute(
+                select(func.count())
+                .select_from(T)
+                .where(
+                    T.c.slot_id == token.slot_id,
+                    T.c.id != token.id,
+                    or_(
+                        T.c.status == TokenStatus.IN_CONSULTATION.value,
+                        and_(
+                            T.c.status.in_([s.value for s in waiting]),
+                            tuple_(  # before the token in consultation order
+                                case((T.c.source == Source.EMERGENCY.value, 0), else_=1),
+                                T.c.priority,
+                                T.c.id,
+                            )
+                            < tuple_(emergency_key, token.priority, token.id),
+                        ),
+                    ),
+                )
+            ).scalar_one()
+            return max(at, row.start) + timedelta(minutes=row.consult_minutes * ahead)
+
+        return self._read(query)
+
+    def events(self, after_id: int = 0, limit: int | None = None) -> list[Event]:
+        def query(conn: Connection) -> list[Event]:
+            stmt = select(E).where(E.c.id > after_id).order_by(E.c.id)
+            if limit is not None:
+                stmt = stmt.limit(limit)
+            return [_event(r) for r in conn.execute(stmt)]
+
+        return self._read(query)
+
+    def last_event_id(self) -> int:
+        return self._read(lambda conn: conn.execute(select(func.max(E.c.id))).scalar() or 0)
+
+    # -- a day at a glance ----------------------------------------------------
+
+    def day_slots(self, day: date, now: datetime | None = None) -> list[SlotSummary]:
+        """Every slot of the day with its counts, by doctor and start time."""
+
+        def query(conn: Connection) -> list[SlotSummary]:
+            at = self._now(conn, now)
+            slots = [
+                slot_from_row(r)
+                for r in conn.execute(
+                    select(*SLOT_COLUMNS).where(S.c.day == day).order_by(S.c.doctor_id, S.c.start)
+                )
+            ]
+            counts = self._status_counts(conn, day)
+            summaries = []
+            for slot in slots:
+                by_status = counts.get(slot.id, {})
+                occupancy = sum(by_status.get(s.value, 0) for s in SEAT_HOLDING)
+                summaries.append(
+                    SlotSummary(
+                        **slot.view().model_dump(),
+                        occupancy=occupancy,
+                        waitlisted=by_status.get(TokenStatus.WAITLISTED.value, 0),
+                        status=slot_status(slot.closed, slot.end, slot.capacity, occupancy, at),
+                    )
+                )
+            return summaries
+
+        return self._read(query)
+
+    @staticmethod
+    def _status_counts(conn: Connection, day: date) -> dict[int, dict[str, int]]:
+        rows = conn.execute(
+            select(T.c.slot_id, T.c.status, func.count())
+            .select_from(T.join(S, S.c.id == T.c.slot_id))
+            .where(S.c.day == day)
+            .group_by(T.c.slot_id, T.c.status)
+        )
+        counts: dict[int, dict[str, int]] = defaultdict(dict)
+        for slot_id, status, n in rows:
+            counts[slot_id][status] = n
+        return counts
+
+    def doctor_days(self, day: date) -> list[DoctorDay]:
+        """Each active doctor's day: booked of capacity, waitlist, delay, closed slots."""
+
+        def query(conn: Connection) -> list[DoctorDay]:
+            doctors = [_doctor(r) for r in conn.execute(
+                select(D).where(D.c.active.is_(True)).order_by(D.c.department, D.c.name, D.c.id)
+            )]
+            slots = [slot_from_row(r) for r in conn.execute(
+                select(*SLOT_COLUMNS).where(S.c.day == day)
+            )]
+            counts = self._status_counts(conn, day)
+            dd = schema.doctor_days
+            delays = dict(
+                conn.execute(select(dd.c.doctor_id, dd.c.delay_minutes).where(dd.c.day == day)).all()
+            )
+            per: dict[int, Counter[str]] = defaultdict(Counter)
+            for slot in slots:
+                c = per[slot.doctor_id]
+                by_status = counts.get(slot.id, {})
+                c["booked"] += sum(by_status.get(s.value, 0) for s in SEAT_HOLDING)
+                c["waitlisted"] += by_status.get(TokenStatus.WAITLISTED.value, 0)
+                c["capacity"] += 0 if slot.closed else slot.capacity
+                c["closed"] += 1 if slot.closed else 0
+            return [
+                DoctorDay(
+                    doctor=d,
+                    day=day,
+                    booked=per[d.id]["booked"],
+                    capacity=per[d.id]["capacity"],
+                    waitlisted=per[d.id]["waitlisted"],
+                    delay_minutes=delays.get(d.id, 0),
+                    closed_slots=per[d.id]["closed"],
+                )
+                for d in doctors
+            ]
+
+        return self._read(query)
+
+    def search(self, text: str, day: date | None = None, limit: int = 50) -> list[Token]:
+        """Tokens by number, hospital number or phone, or a part of the name."""
+        needle = text.strip()
+        if not needle:
+            return []
+
+        def query(conn: Connection) -> list[Token]:
+            pattern = f"%{needle.lower()}%"
+            stmt = (
+                select(*TOKEN_COLUMNS)
+                .select_from(T.join(S, S.c.id == T.c.slot_id))
+                .where(
+                    or_(
+                        T.c.number == needle.upper(),
+                        T.c.patient_ref == needle,
+                        func.lower(T.c.patient_name).like(pattern),
+                    )
+                )
+                .order_by(S.c.day.desc(), T.c.id)
+                .limit(limit)
+            )
+            if day is not None:
+                stmt = stmt.where(S.c.day == day)
+            return [TokenState.from_row(r).view() for r in conn.execute(stmt)]
+
+        return self._read(query)
+
+    def now_serving(self, day: date | None = None, now: datetime | None = None) -> list[NowServing]:
+        """Per doctor: the number in consultation and the next three to be called."""
+
+        def query(conn: Connection) -> list[NowServing]:
+            at = self._now(conn, now)
+            on = day or at.date()
+            rows = conn.execute(
+                select(T.c.number, T.c.status, T.c.doctor_id)
+                .select_from(T.join(S, S.c.id == T.c.slot_id))
+                .where(
+                    S.c.day == on,
+                    T.c.status.in_(
+                        [
+                            TokenStatus.IN_CONSULTATION.value,
+                            TokenStatus.CHECKED_IN.value,
+                        ]
+                    ),
+                )
+                .order_by(
+                    (T.c.source != Source.EMERGENCY.value), S.c.start, T.c.priority, T.c.id
+                )
+            ).all()
+            serving: dict[int, str] = {}
+            queue: dict[int, list[str]] = defaultdict(list)
+            for number, status, doctor_id in rows:
+                if status == TokenStatus.IN_CONSULTATION.value:
+                    serving[doctor_id] = number
+                elif len(queue[doctor_id]) < 3:
+                    queue[doctor_id].append(number)
+            doctors = conn.execute(
+                select(D).where(D.c.active.is_(True)).order_by(D.c.department, D.c.name, D.c.id)
+            )
+            return [
+                NowServing(
+                    doctor_id=d.id,
+                    doctor_code=d.code,
+                    doctor_name=d.name,
+                    room=d.room,
+                    in_consultation=serving.get(d.id),
+                    next_numbers=queue.get(d.id, []),
+                )
+                for d in doctors
+            ]
+
+        return self._read(query)
+
+    def day_summary(self, day: date) -> DaySummary:
+        def query(conn: Connection) -> DaySummary:
+            rows = conn.execute(
+                select(T.c.status, T.c.source, func.count())
+                .select_from(T.join(S, S.c.id == T.c.slot_id))
+                .where(S.c.day == day)
+                .group_by(T.c.status, T.c.source)
+            ).all()
+            by_status: Counter[str] = Counter()
+            by_source: Counter[str] = Counter()
+            for status, source, n in rows:
+                by_status[status] += n
+                by_source[source] += n
+            slots = [slot_from_row(r) for r in conn.execute(
+                select(*SLOT_COLUMNS).where(S.c.day == day))]
+            counts = self._status_counts(conn, day)
+            over = sum(
+                1
+                for s in slots
+                if sum(counts.get(s.id, {}).get(st.value, 0) for st in SEAT_HOLDING) > s.capacity
+            )
+            return DaySummary(
+                day=day,
+                tokens=sum(by_status.values()),
+                by_status=dict(by_status),
+                by_source=dict(by_source),
+                overbooked_slots=over,
+            )
+
+        return self._read(query)

@@ -1,0 +1,480 @@
+"""One command's transaction: its clock, its locks, and every write it makes.
+
+A `Unit` holds no rules. It gives the rules in `seating` what they need to
+read (slots of a doctor's day, occupancy, waitlists) and the single way to
+change a token (`Unit.change`), which also keeps occupancy counts and writes
+the event. Nothing reaches the database but through here.
+
+Locking: on PostgreSQL a unit locks every slot of each doctor-day it touches
+with SELECT ... FOR UPDATE, in ascending id order, before reading them; token
+updates are compare-and-set on (status, slot), so a row changed by someone who
+did not hold those locks makes the command start over instead of acting on a
+stale read. On SQLite the unit already holds the write lock (BEGIN IMMEDIATE).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, and_, func, insert, or_, select, update
+
+from ..db import schema
+from ..domain.enums import SEAT_HOLDING, EventKind, SlotStatus, Source, TokenStatus
+from ..domain.errors import NotFound
+from ..domain.models import Event, Slot, Token
+
+T = schema.tokens
+S = schema.slots
+
+_SEAT_HOLDING = [s.value for s in SEAT_HOLDING]
+
+
+class Conflict(Exception):
+    """A row changed under this unit; the command is run again from the start."""
+
+
+@dataclass(slots=True)
+class SlotState:
+    id: int
+    doctor_id: int
+    day: date
+    start: datetime
+    end: datetime
+    capacity: int
+    closed: bool
+
+    def bookable(self, now: datetime) -> bool:
+        return not self.closed and now < self.end
+
+    def status(self, now: datetime, occupancy: int) -> SlotStatus:
+        return slot_status(self.closed, self.end, self.capacity, occupancy, now)
+
+    def view(self) -> Slot:
+        return Slot(
+            id=self.id,
+            doctor_id=self.doctor_id,
+            start=self.start,
+            end=self.end,
+            capacity=self.capacity,
+        )
+
+    def label(self) -> str:
+        return f"{self.start:%H:%M}-{self.end:%H:%M}"
+
+
+def slot_status(
+    closed: bool, end: datetime, capacity: int, occupancy: int, now: datetime
+) -> SlotStatus:
+    if closed:
+        return SlotStatus.CLOSED
+    if now >= end:
+        return SlotStatus.ENDED
+    if occupancy > capacity:
+        return SlotStatus.OVERBOOKED
+    if occupancy == capacity:
+        return SlotStatus.FULL
+    return SlotStatus.OPEN
+
+
+@dataclass(slots=True)
+class TokenState:
+    id: int
+    number: str
+    patient_name: str
+    patient_ref: str | None
+    source: Source
+    priority: int
+    status: TokenStatus
+    slot_id: int
+    doctor_id: int
+    overbooked: bool
+
+    @classmethod
+    def from_row(cls, row: Any) -> TokenState:
+        return cls(
+            id=row.id,
+            number=row.number,
+            patient_name=row.patient_name,
+            patient_ref=row.patient_ref,
+            source=Source(row.source),
+            priority=row.priority,
+            status=TokenStatus(row.status),
+            slot_id=row.slot_id,
+            doctor_id=row.doctor_id,
+            overbooked=bool(row.overbooked),
+        )
+
+    @property
+    def is_emergency(self) -> bool:
+        return self.source is Source.EMERGENCY
+
+    def view(self) -> Token:
+        return Token(
+            id=self.id,
+            number=self.number,
+            patient_name=self.patient_name,
+            patient_ref=self.patient_ref,
+            source=self.source,
+            priority=self.priority,
+            status=self.status,
+            slot_id=self.slot_id,
+            doctor_id=self.doctor_id,
+            seq=self.id,
+            overbooked=self.overbooked,
+        )
+
+
+TOKEN_COLUMNS = (
+    T.c.id,
+    T.c.number,
+    T.c.patient_name,
+    T.c.patient_ref,
+    T.c.source,
+    T.c.priority,
+    T.c.status,
+    T.c.slot_id,
+    T.c.doctor_id,
+    T.c.overbooked,
+)
+SLOT_COLUMNS = (S.c.id, S.c.doctor_id, S.c.day, S.c.start, S.c.end, S.c.capacity, S.c.closed)
+
+
+def slot_from_row(row: Any) -> SlotState:
+    return SlotState(
+        id=row.id,
+        doctor_id=row.doctor_id,
+        day=row.day,
+        start=row.start,
+        end=row.end,
+        capacity=row.capacity,
+        closed=bool(row.closed),
+    )
+
+
+def read_clock(conn: Connection) -> datetime | None:
+    return conn.execute(select(schema.clock.c.now).where(schema.clock.c.id == 1)).scalar()
+
+
+def effective_now(requested: datetime | None, stored: datetime | None) -> datetime:
+    """The clock never runs backwards: an earlier `now` is taken as the latest one."""
+    now = requested if requested is not None else datetime.now()
+    if stored is not None and stored > now:
+        return stored
+    return now
+
+
+class Unit:
+    def __init__(
+        self,
+        conn: Connection,
+        now: datetime,
+        doctor_code: Callable[[Connection, int], str],
+        *,
+        moves_clock: bool,
+    ) -> None:
+        self.conn = conn
+        self.now = now
+        self._doctor_code = doctor_code
+        self._moves_clock = moves_clock
+        self.slots: dict[int, SlotState] = {}
+        self._days: dict[tuple[int, date], list[SlotState]] = {}
+        self._occupancy: dict[int, int] = {}
+        self._events: list[dict[str, Any]] = []
+
+    @classmethod
+    def begin(
+        cls,
+        conn: Connection,
+        requested_now: datetime | None,
+        doctor_code: Callable[[Connection, int], str],
+        *,
+        moves_clock: bool = True,
+    ) -> Unit:
+        now = effective_now(requested_now, read_clock(conn))
+        return cls(conn, now, doctor_code, moves_clock=moves_clock)
+
+    # -- locks and slots ------------------------------------------------------
+
+    def lock_days(self, keys: Iterable[tuple[int, date]]) -> None:
+        """Lock and load every slot of these doctor-days, ascending by id."""
+        wanted = {k for k in keys if k not in self._days}
+        if not wanted:
+            return
+        condition = or_(*(and_(S.c.doctor_id == d, S.c.day == day) for d, day in sorted(wanted)))
+        rows = self.conn.execute(
+            select(*SLOT_COLUMNS).where(condition).order_by(S.c.id).with_for_update()
+        ).all()
+        for key in wanted:
+            self._days[key] = []
+        for row in rows:
+            self._remember(slot_from_row(row))
+        for day_slots in self._days.values():
+            day_slots.sort(key=lambda s: s.start)
+
+    def _remember(self, slot: SlotState) -> None:
+        self.slots[slot.id] = slot
+        self._days.setdefault((slot.doctor_id, slot.day), []).append(slot)
+
+    def lock_slot_day(self, slot_id: int) -> SlotState:
+        """Lock the whole day of the slot's doctor and return the slot."""
+        if slot_id in self.slots:
+            return self.slots[slot_id]
+        key = self.conn.execute(
+            select(S.c.doctor_id, S.c.day).where(S.c.id == slot_id)
+        ).one_or_none()
+        if key is None:
+            raise NotFound(f"There is no slot {slot_id}.")
+        self.lock_days([(key.doctor_id, key.day)])
+        return self.slots[slot_id]
+
+    def lock_doctor(self, doctor_id: int) -> Any:
+        row = self.conn.execute(
+            select(schema.doctors).where(schema.doctors.c.id == doctor_id).with_for_update()
+        ).one_or_none()
+        if row is None:
+            raise NotFound(f"There is no doctor {doctor_id}.")
+        return row
+
+    def day_slots(self, doctor_id: int, day: date) -> list[SlotState]:
+        """The doctor's slots that day by start time (the day must be locked)."""
+        return self._days[(doctor_id, day)]
+
+    def later_bookable(self, slot: SlotState) -> list[SlotState]:
+        return [
+            s
+            for s in self.day_slots(slot.doctor_id, slot.day)
+            if s.start > slot.start and s.bookable(self.now)
+        ]
+
+    def update_slot(self, slot: SlotState, **values: Any) -> None:
+        self.conn.execute(update(S).where(S.c.id == slot.id).values(**values))
+        for name, value in values.items():
+            setattr(slot, name, value)
+        self._days[(slot.doctor_id, slot.day)].sort(key=lambda s: s.start)
+
+    def add_slot(self, doctor_id: int, start: datetime, end: datetime, capacity: int) -> SlotState:
+        day = start.date()
+        slot_id = self.conn.execute(
+            insert(S)
+            .values(doctor_id=doctor_id, day=day, start=start, end=end, capacity=capacity)
+            .returning(S.c.id)
+        ).scalar_one()
+        counter = schema.doctor_days
+        exists = self.conn.execute(
+            select(counter.c.day).where(counter.c.doctor_id == doctor_id, counter.c.day == day)
+        ).first()
+        if exists is None:
+            self.conn.execute(
+                insert(counter).values(doctor_id=doctor_id, day=day, last_number=0, delay_minutes=0)
+            )
+        slot = SlotState(slot_id, doctor_id, day, start, end, capacity, False)
+        self._remember(slot)
+        self._days[(doctor_id, day)].sort(key=lambda s: s.start)
+        self._occupancy[slot_id] = 0
+        return slot
+
+    # -- reading tokens -------------------------------------------------------
+
+    def occupancy(self, slot_id: int) -> int:
+        if slot_id not in self._occupancy:
+            self._occupancy[slot_id] = self.conn.execute(
+                select(func.count())
+                .select_from(T)
+                .where(T.c.slot_id == slot_id, T.c.status.in_(_SEAT_HOLDING))
+            ).scalar_one()
+        return self._occupancy[slot_id]
+
+    def has_free_seat(self, slot: SlotState) -> bool:
+        return self.occupancy(slot.id) < slot.capacity
+
+    def token(self, token_id: int) -> TokenState:
+        row = self.conn.execute(select(*TOKEN_COLUMNS).where(T.c.id == token_id)).one_or_none()
+        if row is None:
+            raise NotFound(f"There is no token {token_id}.")
+        return TokenState.from_row(row)
+
+    def tokens(self, *conditions: Any, order_by: Iterable[Any] = (), limit: int | None = None,
+               join_slots: bool = False) -> list[TokenState]:
+        query = select(*TOKEN_COLUMNS)
+        if join_slots:
+            query = query.select_from(T.join(S, S.c.id == T.c.slot_id))
+        query = query.where(*conditions).order_by(*order_by)
+        if limit is not None:
+            query = query.limit(limit)
+        return [TokenState.from_row(r) for r in self.conn.execute(query)]
+
+    def in_slot(self, slot_id: int, statuses: Iterable[TokenStatus], limit: int | None = None,
+                order_by: Iterable[Any] = (T.c.priority, T.c.id)) -> list[TokenState]:
+        return self.tokens(
+            T.c.slot_id == slot_id,
+            T.c.status.in_([s.value for s in statuses]),
+            order_by=order_by,
+            limit=limit,
+        )
+
+    def live_token_of(self, patient_ref: str, doctor_id: int, day: date,
+                      other_than: int | None = None) -> TokenState | None:
+        conditions = [
+            T.c.patient_ref == patient_ref,
+            T.c.doctor_id == doctor_id,
+            S.c.day == day,
+            T.c.status.in_([s.value for s in TokenStatus if s.is_live]),
+        ]
+        if other_than is not None:
+            conditions.append(T.c.id != other_than)
+        found = self.tokens(*conditions, limit=1, join_slots=True)
+        return found[0] if found else None
+
+    # -- writing tokens -------------------------------------------------------
+
+    def new_token(
+        self,
+        *,
+        slot: SlotState,
+        patient_name: str,
+        patient_ref: str | None,
+        source: Source,
+        status: TokenStatus,
+        overbooked: bool,
+        kind: EventKind,
+    ) -> TokenState:
+        counter = schema.doctor_days
+        n = self.conn.execute(
+            update(counter)
+            .where(counter.c.doctor_id == slot.doctor_id, counter.c.day == slot.day)
+            .values(last_number=counter.c.last_number + 1)
+            .returning(counter.c.last_number)
+        ).scalar_one()
+        if status.holds_seat:
+            self.occupancy(slot.id)
+        number = f"{self._doctor_code(self.conn, slot.doctor_id)}-{n:03d}"
+        values = dict(
+            number=number,
+            patient_name=patient_name,
+            patient_ref=patient_ref,
+            source=source.value,
+            priority=source.priority,
+            status=status.value,
+            slot_id=slot.id,
+            doctor_id=slot.doctor_id,
+            overbooked=overbooked,
+            created_at=self.now,
+        )
+        token_id = self.conn.execute(insert(T).values(**values).returning(T.c.id)).scalar_one()
+        token = TokenState(
+            token_id, number, patient_name, patient_ref, source, source.priority,
+            status, slot.id, slot.doctor_id, overbooked,
+        )
+        if status.holds_seat:
+            self._occupancy[slot.id] += 1
+        self._token_event(kind, token)
+        return token
+
+    def change(
+        self,
+        token: TokenState,
+        kind: EventKind,
+        *,
+        status: TokenStatus | None = None,
+        slot: SlotState | None = None,
+        overbooked: bool | None = None,
+        **detail: Any,
+    ) -> TokenState:
+        """The one way a token's status or slot changes: row, occupancy and event."""
+        new_status = status or token.status
+        new_slot_id = slot.id if slot is not None else token.slot_id
+        values: dict[str, Any] = {"status": new_status.value}
+        if slot is not None:
+            values["slot_id"] = slot.id
+            values["doctor_id"] = slot.doctor_id
+        if overbooked is not None:
+            values["overbooked"] = overbooked
+        # Load both counts before the write so they can be kept by arithmetic.
+        if token.status.holds_seat:
+            self.occupancy(token.slot_id)
+        if new_status.holds_seat:
+            self.occupancy(new_slot_id)
+        result = self.conn.execute(
+            update(T)
+            .where(
+                T.c.id == token.id,
+                T.c.status == token.status.value,
+                T.c.slot_id == token.slot_id,
+            )
+            .values(**values)
+        )
+        if result.rowcount != 1:
+            raise Conflict(f"token {token.id} changed under this command")
+        if token.status.holds_seat:
+            self._occupancy[token.slot_id] -= 1
+        if new_status.holds_seat:
+            self._occupancy[new_slot_id] += 1
+        from_slot = token.slot_id
+        token.status = new_status
+        token.slot_id = new_slot_id
+        if slot is not None:
+            token.doctor_id = slot.doctor_id
+        if overbooked is not None:
+            token.overbooked = overbooked
+        if from_slot != new_slot_id:
+            detail.setdefault("from_slot_id", from_slot)
+        self._token_event(kind, token, **detail)
+        return token
+
+    # -- events and commit ----------------------------------------------------
+
+    def _token_event(self, kind: EventKind, token: TokenState, **detail: Any) -> None:
+        self._events.append(
+            dict(
+                at=self.now,
+                kind=kind.value,
+                token_id=token.id,
+                slot_id=token.slot_id,
+                detail={
+                    "status": token.status.value,
+                    "slot_id": token.slot_id,
+                    "number": token.number,
+                    **detail,
+                },
+            )
+        )
+
+    def slot_event(self, kind: EventKind, slot: SlotState | None, **detail: Any) -> None:
+        self._events.append(
+            dict(
+                at=self.now,
+                kind=kind.value,
+                token_id=None,
+                slot_id=slot.id if slot is not None else None,
+                detail=detail,
+            )
+        )
+
+    def finish(self) -> list[Event]:
+        """Write the events and move the clock forward; the caller commits."""
+        written: list[Event] = []
+        if self._events:
+            rows = self.conn.execute(
+                insert(schema.events).returning(
+                    schema.events.c.id, sort_by_parameter_order=True
+                ),
+                self._events,
+            ).all()
+            written = [
+                Event(id=row.id, **values) for row, values in zip(rows, self._events, strict=True)
+            ]
+        if self._moves_clock:
+            c = schema.clock
+            self.conn.execute(
+                update(c)
+                .where(c.c.id == 1, or_(c.c.now.is_(None), c.c.now < self.now))
+                .values(now=self.now)
+            )
+        return written
+
+
+def minutes(n: int) -> timedelta:
+    return timedelta(minutes=n)

@@ -1,0 +1,1 @@
+"""A synthetic OPD day driven through the engine's public API."""

@@ -1,0 +1,1 @@
+"""The Textual screens: reception desk, kiosk, simulation."""
