@@ -110,7 +110,12 @@ class AllocationEngine(Reader):
         return code
 
     def _run(
-        self, work: Callable[[Unit], R], now: datetime | None = None, *, moves_clock: bool = True
+        self,
+        work: Callable[[Unit], R],
+        now: datetime | None = None,
+        *,
+        moves_clock: bool = True,
+        return_events: bool = False,
     ) -> tuple[R, list[Event]]:
         """Run `work` in one transaction, again after a transient failure."""
         requested = inputs.validate(inputs.Clock, now=now).now
@@ -119,7 +124,7 @@ class AllocationEngine(Reader):
                 with self._serial(), self._engine.begin() as conn:
                     unit = Unit.begin(conn, requested, self._doctor_code, moves_clock=moves_clock)
                     result = work(unit)
-                    return result, unit.finish()
+                    return result, unit.finish(return_events=return_events)
             except Conflict:
                 pass
             except DBAPIError as error:
@@ -657,4 +662,4 @@ class AllocationEngine(Reader):
                 target = next((s for s in day_slots if s.bookable(unit.now)), None)
                 seating.roll_over(unit, waiting, target)
 
-        return self._run(work, now)[1]
+        return self._run(work, now, return_events=True)[1]

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, insert, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, func, insert, or_, select, update
 
 from ..db import schema
 from ..domain.enums import SEAT_HOLDING, EventKind, SlotStatus, Source, TokenStatus
@@ -142,6 +142,72 @@ TOKEN_COLUMNS = (
 SLOT_COLUMNS = (S.c.id, S.c.doctor_id, S.c.day, S.c.start, S.c.end, S.c.capacity, S.c.closed)
 
 
+# The statements of the booking path, built once: SQLAlchemy then reuses their
+# cache keys and compiled forms instead of rebuilding them for every booking.
+_READ_CLOCK = select(schema.clock.c.now).where(schema.clock.c.id == 1)
+_MOVE_CLOCK = (
+    update(schema.clock)
+    .where(
+        schema.clock.c.id == 1,
+        or_(schema.clock.c.now.is_(None), schema.clock.c.now < bindparam("at")),
+    )
+    .values(now=bindparam("at"))
+)
+_LOCK_DAY = (
+    select(*SLOT_COLUMNS)
+    .where(S.c.doctor_id == bindparam("doctor_id"), S.c.day == bindparam("day"))
+    .order_by(S.c.id)
+    .with_for_update()
+)
+_SLOT_OF = select(S.c.id, S.c.doctor_id, S.c.day)
+_LOCK_SLOT_DAY = (
+    select(*SLOT_COLUMNS)
+    .where(
+        S.c.doctor_id
+        == _SLOT_OF.with_only_columns(S.c.doctor_id)
+        .where(S.c.id == bindparam("slot_id"))
+        .scalar_subquery(),
+        S.c.day
+        == _SLOT_OF.with_only_columns(S.c.day)
+        .where(S.c.id == bindparam("slot_id"))
+        .scalar_subquery(),
+    )
+    .order_by(S.c.id)
+    .with_for_update()
+)
+_OCCUPANCY = (
+    select(func.count())
+    .select_from(T)
+    .where(T.c.slot_id == bindparam("slot_id"), T.c.status.in_(_SEAT_HOLDING))
+)
+_TOKEN = select(*TOKEN_COLUMNS).where(T.c.id == bindparam("token_id"))
+_NEXT_NUMBER = (
+    update(schema.doctor_days)
+    .where(
+        schema.doctor_days.c.doctor_id == bindparam("of_doctor"),
+        schema.doctor_days.c.day == bindparam("of_day"),
+    )
+    .values(last_number=schema.doctor_days.c.last_number + 1)
+    .returning(schema.doctor_days.c.last_number)
+)
+_INSERT_TOKEN = insert(T).returning(T.c.id)
+_CHANGE_TOKEN = (
+    update(T)
+    .where(
+        T.c.id == bindparam("token_id"),
+        T.c.status == bindparam("old_status"),
+        T.c.slot_id == bindparam("old_slot_id"),
+    )
+    .values(
+        status=bindparam("new_status"),
+        slot_id=bindparam("new_slot_id"),
+        doctor_id=bindparam("new_doctor_id"),
+        overbooked=bindparam("new_overbooked"),
+    )
+)
+_INSERT_EVENTS = insert(schema.events)
+
+
 def slot_from_row(row: Any) -> SlotState:
     return SlotState(
         id=row.id,
@@ -155,7 +221,7 @@ def slot_from_row(row: Any) -> SlotState:
 
 
 def read_clock(conn: Connection) -> datetime | None:
-    return conn.execute(select(schema.clock.c.now).where(schema.clock.c.id == 1)).scalar()
+    return conn.execute(_READ_CLOCK).scalar()
 
 
 def effective_now(requested: datetime | None, stored: datetime | None) -> datetime:
@@ -200,34 +266,38 @@ class Unit:
 
     def lock_days(self, keys: Iterable[tuple[int, date]]) -> None:
         """Lock and load every slot of these doctor-days, ascending by id."""
-        wanted = {k for k in keys if k not in self._days}
+        wanted = sorted({k for k in keys if k not in self._days})
         if not wanted:
             return
-        condition = or_(*(and_(S.c.doctor_id == d, S.c.day == day) for d, day in sorted(wanted)))
-        rows = self.conn.execute(
-            select(*SLOT_COLUMNS).where(condition).order_by(S.c.id).with_for_update()
-        ).all()
-        for key in wanted:
+        if len(wanted) == 1:
+            doctor_id, day = wanted[0]
+            rows = self.conn.execute(_LOCK_DAY, {"doctor_id": doctor_id, "day": day}).all()
+        else:
+            condition = or_(*(and_(S.c.doctor_id == d, S.c.day == day) for d, day in wanted))
+            rows = self.conn.execute(
+                select(*SLOT_COLUMNS).where(condition).order_by(S.c.id).with_for_update()
+            ).all()
+        self._load(wanted, rows)
+
+    def _load(self, keys: Iterable[tuple[int, date]], rows: Iterable[Any]) -> None:
+        for key in keys:
             self._days[key] = []
         for row in rows:
-            self._remember(slot_from_row(row))
-        for day_slots in self._days.values():
-            day_slots.sort(key=lambda s: s.start)
-
-    def _remember(self, slot: SlotState) -> None:
-        self.slots[slot.id] = slot
-        self._days.setdefault((slot.doctor_id, slot.day), []).append(slot)
+            slot = slot_from_row(row)
+            self.slots[slot.id] = slot
+            self._days[(slot.doctor_id, slot.day)].append(slot)
+        for key in keys:
+            self._days[key].sort(key=lambda s: s.start)
 
     def lock_slot_day(self, slot_id: int) -> SlotState:
         """Lock the whole day of the slot's doctor and return the slot."""
-        if slot_id in self.slots:
-            return self.slots[slot_id]
-        key = self.conn.execute(
-            select(S.c.doctor_id, S.c.day).where(S.c.id == slot_id)
-        ).one_or_none()
-        if key is None:
-            raise NotFound(f"There is no slot {slot_id}.")
-        self.lock_days([(key.doctor_id, key.day)])
+        if slot_id not in self.slots:
+            rows = self.conn.execute(_LOCK_SLOT_DAY, {"slot_id": slot_id}).all()
+            if not rows:
+                raise NotFound(f"There is no slot {slot_id}.")
+            key = (rows[0].doctor_id, rows[0].day)
+            if key not in self._days:
+                self._load([key], rows)
         return self.slots[slot_id]
 
     def lock_doctor(self, doctor_id: int) -> Any:
@@ -271,7 +341,8 @@ class Unit:
                 insert(counter).values(doctor_id=doctor_id, day=day, last_number=0, delay_minutes=0)
             )
         slot = SlotState(slot_id, doctor_id, day, start, end, capacity, False)
-        self._remember(slot)
+        self.slots[slot_id] = slot
+        self._days.setdefault((doctor_id, day), []).append(slot)
         self._days[(doctor_id, day)].sort(key=lambda s: s.start)
         self._occupancy[slot_id] = 0
         return slot
@@ -281,9 +352,7 @@ class Unit:
     def occupancy(self, slot_id: int) -> int:
         if slot_id not in self._occupancy:
             self._occupancy[slot_id] = self.conn.execute(
-                select(func.count())
-                .select_from(T)
-                .where(T.c.slot_id == slot_id, T.c.status.in_(_SEAT_HOLDING))
+                _OCCUPANCY, {"slot_id": slot_id}
             ).scalar_one()
         return self._occupancy[slot_id]
 
@@ -291,7 +360,7 @@ class Unit:
         return self.occupancy(slot.id) < slot.capacity
 
     def token(self, token_id: int) -> TokenState:
-        row = self.conn.execute(select(*TOKEN_COLUMNS).where(T.c.id == token_id)).one_or_none()
+        row = self.conn.execute(_TOKEN, {"token_id": token_id}).one_or_none()
         if row is None:
             raise NotFound(f"There is no token {token_id}.")
         return TokenState.from_row(row)
@@ -341,12 +410,8 @@ class Unit:
         overbooked: bool,
         kind: EventKind,
     ) -> TokenState:
-        counter = schema.doctor_days
         n = self.conn.execute(
-            update(counter)
-            .where(counter.c.doctor_id == slot.doctor_id, counter.c.day == slot.day)
-            .values(last_number=counter.c.last_number + 1)
-            .returning(counter.c.last_number)
+            _NEXT_NUMBER, {"of_doctor": slot.doctor_id, "of_day": slot.day}
         ).scalar_one()
         if status.holds_seat:
             self.occupancy(slot.id)
@@ -363,7 +428,7 @@ class Unit:
             overbooked=overbooked,
             created_at=self.now,
         )
-        token_id = self.conn.execute(insert(T).values(**values).returning(T.c.id)).scalar_one()
+        token_id = self.conn.execute(_INSERT_TOKEN, values).scalar_one()
         token = TokenState(
             token_id, number, patient_name, patient_ref, source, source.priority,
             status, slot.id, slot.doctor_id, overbooked,
@@ -385,41 +450,38 @@ class Unit:
     ) -> TokenState:
         """The one way a token's status or slot changes: row, occupancy and event."""
         new_status = status or token.status
-        new_slot_id = slot.id if slot is not None else token.slot_id
-        values: dict[str, Any] = {"status": new_status.value}
-        if slot is not None:
-            values["slot_id"] = slot.id
-            values["doctor_id"] = slot.doctor_id
-        if overbooked is not None:
-            values["overbooked"] = overbooked
+        target_slot_id = slot.id if slot is not None else token.slot_id
+        target_doctor_id = slot.doctor_id if slot is not None else token.doctor_id
+        new_overbooked = token.overbooked if overbooked is None else overbooked
         # Load both counts before the write so they can be kept by arithmetic.
         if token.status.holds_seat:
             self.occupancy(token.slot_id)
         if new_status.holds_seat:
-            self.occupancy(new_slot_id)
+            self.occupancy(target_slot_id)
         result = self.conn.execute(
-            update(T)
-            .where(
-                T.c.id == token.id,
-                T.c.status == token.status.value,
-                T.c.slot_id == token.slot_id,
-            )
-            .values(**values)
+            _CHANGE_TOKEN,
+            {
+                "token_id": token.id,
+                "old_status": token.status.value,
+                "old_slot_id": token.slot_id,
+                "new_status": new_status.value,
+                "new_slot_id": target_slot_id,
+                "new_doctor_id": target_doctor_id,
+                "new_overbooked": new_overbooked,
+            },
         )
         if result.rowcount != 1:
             raise Conflict(f"token {token.id} changed under this command")
         if token.status.holds_seat:
             self._occupancy[token.slot_id] -= 1
         if new_status.holds_seat:
-            self._occupancy[new_slot_id] += 1
+            self._occupancy[target_slot_id] += 1
         from_slot = token.slot_id
         token.status = new_status
-        token.slot_id = new_slot_id
-        if slot is not None:
-            token.doctor_id = slot.doctor_id
-        if overbooked is not None:
-            token.overbooked = overbooked
-        if from_slot != new_slot_id:
+        token.slot_id = target_slot_id
+        token.doctor_id = target_doctor_id
+        token.overbooked = new_overbooked
+        if from_slot != target_slot_id:
             detail.setdefault("from_slot_id", from_slot)
         self._token_event(kind, token, **detail)
         return token
@@ -453,26 +515,21 @@ class Unit:
             )
         )
 
-    def finish(self) -> list[Event]:
+    def finish(self, *, return_events: bool = False) -> list[Event]:
         """Write the events and move the clock forward; the caller commits."""
         written: list[Event] = []
-        if self._events:
+        if return_events and self._events:
             rows = self.conn.execute(
-                insert(schema.events).returning(
-                    schema.events.c.id, sort_by_parameter_order=True
-                ),
+                _INSERT_EVENTS.returning(schema.events.c.id, sort_by_parameter_order=True),
                 self._events,
             ).all()
             written = [
                 Event(id=row.id, **values) for row, values in zip(rows, self._events, strict=True)
             ]
+        elif self._events:
+            self.conn.execute(_INSERT_EVENTS, self._events)
         if self._moves_clock:
-            c = schema.clock
-            self.conn.execute(
-                update(c)
-                .where(c.c.id == 1, or_(c.c.now.is_(None), c.c.now < self.now))
-                .values(now=self.now)
-            )
+            self.conn.execute(_MOVE_CLOCK, {"at": self.now})
         return written
 
 
