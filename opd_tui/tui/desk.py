@@ -1,0 +1,95 @@
+"""The reception desk app: `opd-tui` (and `opd-tui --demo`) start here.
+
+`DeskApp` takes the engine it works on and the clock it reads, so tests and
+screenshots run it on a database and a time of their own.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from datetime import date, datetime
+from functools import partial
+
+from textual.app import App, SystemCommand
+from textual.screen import Screen
+
+from ..engine import AllocationEngine
+from .screens import DeskScreen
+
+DEFAULT_HOSPITAL = "City Hospital OPD"
+DARK, LIGHT = "textual-dark", "textual-light"
+
+
+class DeskApp(App[None]):
+    """The receptionist's screen: every desk action on a key."""
+
+    CSS_PATH = "desk.tcss"
+    TITLE = "OPD desk"
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
+    NOTIFICATION_TIMEOUT = 6
+
+    def __init__(
+        self,
+        engine: AllocationEngine,
+        clock: Callable[[], datetime] | None = None,
+        *,
+        hospital: str | None = None,
+        day: date | None = None,
+        poll_interval: float = 0.4,
+        advance: bool = True,
+        theme: str = DARK,
+    ) -> None:
+        super().__init__()
+        self.engine = engine
+        self.clock: Callable[[], datetime] = clock or datetime.now
+        self.hospital = hospital or os.environ.get("OPD_HOSPITAL_NAME") or DEFAULT_HOSPITAL
+        self.start_day = day
+        self.poll_interval = poll_interval
+        #: Roll ended slots' waitlists over once a minute (rule 14).
+        self.advance = advance
+        self.theme = theme
+
+    def get_default_screen(self) -> Screen:
+        return DeskScreen()
+
+    @property
+    def desk(self) -> DeskScreen:
+        screen = self.screen_stack[0] if self.screen_stack else None
+        assert isinstance(screen, DeskScreen)
+        return screen
+
+    # -- speaking to the receptionist -----------------------------------------
+
+    def say(self, message: str) -> None:
+        self.notify(message, markup=False)
+
+    def say_error(self, message: str) -> None:
+        self.notify(message, title="Not done", severity="error", markup=False, timeout=10)
+
+    def toggle_theme(self) -> None:
+        self.theme = LIGHT if self.theme == DARK else DARK
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        desk = self.screen_stack[0] if self.screen_stack else None
+        if isinstance(desk, DeskScreen) and screen is desk:
+            for entry in desk.palette_commands():
+                yield SystemCommand(entry.title, entry.help, partial(desk.run_action, entry.action))
+        yield from super().get_system_commands(screen)
+
+
+def run_desk(url: str | None, demo: bool = False) -> int:
+    """Open the desk on `url` (default: the local file), or on the demo database."""
+    if demo:
+        from ..demo import open_demo
+
+        engine, clock = open_demo()
+        app = DeskApp(engine, clock, hospital=f"{DEFAULT_HOSPITAL} · DEMO")
+    else:
+        engine = AllocationEngine.open(url)
+        app = DeskApp(engine)
+    try:
+        app.run()
+    finally:
+        engine.close()
+    return app.return_code or 0

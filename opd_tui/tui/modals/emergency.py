@@ -1,0 +1,50 @@
+"""Emergency: one key, the doctor's current slot, a name and a confirmation."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.content import Content
+from textual.widgets import Input
+
+from ...domain import inputs
+from ...domain.models import Token
+from .form import Form, model_problems
+
+UNNAMED = "Unnamed emergency"
+
+
+class EmergencyModal(Form[Token]):
+    TITLE_TEXT = "Emergency"
+    SUBMIT_LABEL = "Seat now"
+
+    def __init__(
+        self, doctor_id: int, where: Content, perform: Callable[[dict[str, Any]], tuple[Token, str]]
+    ) -> None:
+        super().__init__(perform)
+        self.doctor_id = doctor_id
+        self.where = where
+
+    def subtitle(self) -> Content:
+        return self.where
+
+    def fields(self) -> ComposeResult:
+        yield from self.field("patient_name", "Patient name (type over it if known)",
+                              Input(value=UNNAMED, select_on_focus=True))
+        yield from self.field("patient_ref", "Phone or hospital number (optional)", Input())
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query_one("#patient_name", Input).focus()
+
+    def values(self) -> dict[str, Any]:
+        return {
+            "doctor_id": self.doctor_id,
+            "patient_name": self.query_one("#patient_name", Input).value,
+            "patient_ref": self.query_one("#patient_ref", Input).value or None,
+        }
+
+    def problems(self, values: dict[str, Any]) -> dict[str, str]:
+        return model_problems(inputs.NewEmergency, values)

@@ -1,0 +1,201 @@
+"""`Form`: a modal of fields checked as you type, submitted through the engine.
+
+A subclass yields its fields, says what is wrong with the current values
+(usually by asking one of the engine's input models) and performs the command.
+The command runs in a worker; a refusal is shown in the form and nothing closes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, ValidationError
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widget import Widget
+from textual.widgets import Button, Input, Label, Select, Static
+
+from ...errors import InvalidInput, OPDError
+
+T = TypeVar("T")
+
+
+def model_problems(model: type[BaseModel], values: dict[str, Any]) -> dict[str, str]:
+    """Each field's first complaint from an engine input model, in the engine's words."""
+    try:
+        model(**values)
+    except ValidationError as error:
+        problems: dict[str, str] = {}
+        for item in error.errors(include_url=False):
+            field = str(item["loc"][0]) if item["loc"] else ""
+            text = item["msg"].removeprefix("Value error, ")
+            problems.setdefault(field, text)
+        return problems
+    return {}
+
+
+class Form(ModalScreen[T], Generic[T]):
+    """Fields, their problems, an outcome line, and Submit / Cancel."""
+
+    BINDINGS = [
+        Binding("escape", "close", "Cancel"),
+        Binding("ctrl+s", "submit", "Submit", show=True),
+    ]
+    TITLE_TEXT = "Form"
+    SUBMIT_LABEL = "Save"
+    #: Keep the form open after success, showing the outcome until Enter.
+    STAY_OPEN = False
+
+    def __init__(self, perform: Callable[[dict[str, Any]], tuple[T, str]]) -> None:
+        super().__init__()
+        self.perform = perform
+        self.touched: set[str] = set()
+        self.submitted = False
+        self.result: T | None = None
+        self.done = False
+
+    # -- for subclasses -------------------------------------------------------
+
+    def fields(self) -> ComposeResult:
+        raise NotImplementedError
+
+    def values(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def problems(self, values: dict[str, Any]) -> dict[str, str]:
+        raise NotImplementedError
+
+    def subtitle(self) -> Content | None:
+        return None
+
+    # -- layout ---------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog form"):
+            yield Label(Content(self.TITLE_TEXT), classes="dialog-title")
+            sub = self.subtitle()
+            if sub is not None:
+                yield Static(sub, classes="dialog-subtitle")
+            with VerticalScroll(classes="fields"):
+                yield from self.fields()
+            yield Static("", id="outcome")
+            with Horizontal(classes="buttons"):
+                yield Button(f"{self.SUBMIT_LABEL} (Enter)", id="submit", variant="primary")
+                yield Button("Cancel (Esc)", id="cancel")
+
+    def field(self, name: str, label: str, widget: Widget) -> ComposeResult:
+        """A labelled field with a line for its problem underneath."""
+        widget.id = name
+        yield Label(label, classes="field-label")
+        yield widget
+        yield Static("", id=f"{name}-problem", classes="problem")
+
+    def on_mount(self) -> None:
+        if self.app.is_headless:  # a blinking cursor makes screenshots flaky
+            for box in self.query(Input):
+                box.cursor_blink = False
+        self.recheck()
+
+    # -- checking as you type -------------------------------------------------
+
+    @on(Input.Changed)
+    @on(Select.Changed)
+    def _changed(self, event: Input.Changed | Select.Changed) -> None:
+        if event.control.id:
+            self.touched.add(event.control.id)
+        if not self.done:
+            self.query_one("#outcome", Static).update("")
+        self.recheck()
+
+    def recheck(self) -> dict[str, str]:
+        found = self.problems(self.values())
+        for line in self.query(".problem").results(Static):
+            name = (line.id or "").removesuffix("-problem")
+            shown = found.get(name) if (self.submitted or name in self.touched) else None
+            line.update(Content(shown) if shown else "")
+            line.display = bool(shown)
+            try:
+                self.query_one(f"#{name}").set_class(bool(shown), "-invalid")
+            except Exception:  # noqa: BLE001 - a problem line without its own widget
+                pass
+        return found
+
+    # -- submitting -----------------------------------------------------------
+
+    @on(Input.Submitted)
+    def _enter(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_submit()
+
+    @on(Button.Pressed, "#submit")
+    def _submit_pressed(self) -> None:
+        self.action_submit()
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel_pressed(self) -> None:
+        self.action_close()
+
+    def action_close(self) -> None:
+        self.dismiss(self.result)
+
+    def action_submit(self) -> None:
+        if self.done:
+            self.dismiss(self.result)
+            return
+        self.submitted = True
+        found = self.recheck()
+        if found:
+            first = next(iter(found))
+            self.show_outcome(f"Please correct: {first.replace('_', ' ')} - {found[first]}", error=True)
+            try:
+                self.query_one(f"#{first}").focus()
+            except Exception:  # noqa: BLE001
+                pass
+            return
+        self.query_one("#submit", Button).disabled = True
+        self._perform(self.values())
+
+    @work(thread=True, exclusive=True, group="form")
+    def _perform(self, values: dict[str, Any]) -> None:
+        try:
+            result, message = self.perform(values)
+        except OPDError as error:
+            self.app.call_from_thread(self._refused, error)
+            return
+        self.app.call_from_thread(self._succeeded, result, message)
+
+    def _refused(self, error: OPDError) -> None:
+        self.query_one("#submit", Button).disabled = False
+        self.show_outcome(f"Not done: {error}", error=True)
+        if isinstance(error, InvalidInput) and error.field:
+            try:
+                self.query_one(f"#{error.field.split('.')[0]}").focus()
+            except Exception:  # noqa: BLE001
+                pass
+
+    def _succeeded(self, result: T, message: str) -> None:
+        self.result = result
+        if not self.STAY_OPEN:
+            self.dismiss(result)
+            return
+        self.done = True
+        self.show_outcome(message + "  - Enter to close", error=False)
+        button = self.query_one("#submit", Button)
+        button.disabled = False
+        button.label = "Close (Enter)"
+        for box in self.query(Input):
+            box.disabled = True
+        for choice in self.query(Select):
+            choice.disabled = True
+        button.focus()
+
+    def show_outcome(self, text: str, *, error: bool) -> None:
+        line = self.query_one("#outcome", Static)
+        line.update(Content(text))
+        line.set_class(error, "-error")
+        line.set_class(not error, "-success")

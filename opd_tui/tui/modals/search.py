@@ -1,0 +1,100 @@
+"""Search by token number, name, phone or hospital number; Enter jumps to the token."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from ...domain.models import Slot, Token
+from ..widgets.token_tables import STATUS_WORDS
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    token: Token
+    slot: Slot
+
+
+class SearchModal(ModalScreen[SearchHit | None]):
+    BINDINGS = [
+        Binding("escape", "dismiss(None)", "Close"),
+        Binding("down", "results", "Results", show=False),
+    ]
+
+    def __init__(self, find: Callable[[str], Sequence[SearchHit]]) -> None:
+        super().__init__()
+        self.find = find
+        self.hits: list[SearchHit] = []
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog search"):
+            yield Label("Find a token", classes="dialog-title")
+            yield Input(placeholder="token number, name, phone or hospital number", id="query")
+            yield Static("", id="summary")
+            yield OptionList(id="results")
+
+    def on_mount(self) -> None:
+        box = self.query_one("#query", Input)
+        if self.app.is_headless:
+            box.cursor_blink = False
+        box.focus()
+
+    @on(Input.Changed, "#query")
+    def _typed(self, event: Input.Changed) -> None:
+        self._search(event.value)
+
+    @work(thread=True, exclusive=True, group="search")
+    def _search(self, text: str) -> None:
+        hits = list(self.find(text)) if text.strip() else []
+        self.app.call_from_thread(self._show, text, hits)
+
+    def _show(self, text: str, hits: list[SearchHit]) -> None:
+        if text != self.query_one("#query", Input).value:
+            return  # typed on since
+        self.hits = hits
+        results = self.query_one("#results", OptionList)
+        results.clear_options()
+        results.add_options(
+            Option(
+                Text.assemble(
+                    (f"{h.token.number:<10}", "bold"),
+                    f"{h.token.patient_name:<24.24} ",
+                    f"{h.token.patient_ref or '':<15} ",
+                    f"{h.slot.start:%a %d %b %H:%M}  ",
+                    STATUS_WORDS[h.token.status],
+                ),
+                id=str(i),
+            )
+            for i, h in enumerate(hits)
+        )
+        if hits:
+            results.highlighted = 0
+        summary = (
+            "" if not text.strip() else
+            f"{len(hits)} found - Enter to go to the first, Down to choose" if hits else "Nothing found"
+        )
+        self.query_one("#summary", Static).update(Content(summary))
+
+    @on(Input.Submitted, "#query")
+    def _first(self) -> None:
+        if self.hits:
+            index = self.query_one("#results", OptionList).highlighted or 0
+            self.dismiss(self.hits[index])
+
+    @on(OptionList.OptionSelected, "#results")
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(self.hits[int(event.option.id or 0)])
+
+    def action_results(self) -> None:
+        if self.hits:
+            self.query_one("#results", OptionList).focus()

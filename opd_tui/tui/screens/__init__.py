@@ -1,0 +1,5 @@
+"""Full screens of the desk."""
+
+from .desk_screen import DeskScreen
+
+__all__ = ["DeskScreen"]

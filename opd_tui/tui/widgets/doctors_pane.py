@@ -1,0 +1,80 @@
+"""The doctors pane: who is in today, how full their day is, and their state."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.text import Text
+from textual.widgets import DataTable
+
+from ...domain.models import DoctorDay
+
+COLUMNS = [("code", "Code"), ("doctor", "Doctor"), ("dept", "Department"), ("room", "Room"),
+           ("booked", "Booked"), ("wait", "Wait"), ("state", "State")]
+
+
+def doctor_state(day: DoctorDay, slots_today: int) -> str:
+    if slots_today == 0:
+        return "no slots"
+    parts = []
+    if day.delay_minutes:
+        parts.append(f"delayed {day.delay_minutes} min")
+    if day.closed_slots:
+        parts.append(f"{day.closed_slots} slot{'s' if day.closed_slots > 1 else ''} closed")
+    return ", ".join(parts) or "available"
+
+
+class DoctorsPane(DataTable[Text]):
+    """One row per active doctor, keyed by doctor id, updated by diff."""
+
+    def __init__(self, **kwargs) -> None:  # noqa: ANN003
+        super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
+        self._shown: dict[int, tuple[str, ...]] = {}
+        self._order: list[int] = []
+
+    def on_mount(self) -> None:
+        for key, label in COLUMNS:
+            self.add_column(label, key=key)
+
+    @property
+    def doctor_ids(self) -> list[int]:
+        return list(self._order)
+
+    def show(self, days: Sequence[DoctorDay], slot_counts: dict[int, int]) -> None:
+        rows = {
+            d.doctor.id: (
+                d.doctor.code,
+                d.doctor.name,
+                d.doctor.department or "-",
+                d.doctor.room or "-",
+                f"{d.booked}/{d.capacity}",
+                str(d.waitlisted) if d.waitlisted else "",
+                doctor_state(d, slot_counts.get(d.doctor.id, 0)),
+            )
+            for d in days
+        }
+        order = [d.doctor.id for d in days]
+        if order != self._order:
+            selected = self.selected_doctor_id
+            self.clear()
+            for doctor_id in order:
+                self.add_row(*map(Text, rows[doctor_id]), key=str(doctor_id))
+            self._order, self._shown = order, rows
+            if selected is not None:
+                self.select(selected)
+            return
+        for doctor_id, values in rows.items():
+            old = self._shown.get(doctor_id)
+            for (key, _), value, before in zip(COLUMNS, values, old or ("",) * len(COLUMNS), strict=True):
+                if value != before:
+                    self.update_cell(str(doctor_id), key, Text(value))
+        self._shown = rows
+
+    @property
+    def selected_doctor_id(self) -> int | None:
+        row = self.cursor_row
+        return self._order[row] if 0 <= row < len(self._order) else None
+
+    def select(self, doctor_id: int) -> None:
+        if doctor_id in self._order:
+            self.move_cursor(row=self._order.index(doctor_id), scroll=True)
