@@ -1,0 +1,1 @@
+"""Desk (Textual) tests: Pilot, snapshots, markup safety."""

@@ -1,0 +1,116 @@
+"""A small fixed OPD day and a desk opened on it at a fixed time.
+
+Monday 10 March 2025, 10:30. Three doctors, each with slots 09:00, 10:00, 11:00
+and 12:00 of one hour and two seats. Dr Rao's 10:00 slot is full (Asha, Ravi)
+with Sita on its waitlist; Dr Rao's 11:00 slot has Gopal; Dr Khan's 10:00 slot
+has Leela checked in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+import pytest
+from textual.pilot import Pilot
+
+from opd_tui.domain.models import Doctor, Slot, Token
+from opd_tui.engine import AllocationEngine
+from opd_tui.tui.desk import DeskApp
+
+DAY = date(2025, 3, 10)
+NOW = datetime(2025, 3, 10, 10, 30)
+EARLY = datetime(2025, 3, 10, 8, 0)
+
+
+@dataclass
+class World:
+    engine: AllocationEngine
+    rao: Doctor
+    khan: Doctor
+    iyer: Doctor
+    slots: dict[str, list[Slot]]
+    asha: Token
+    ravi: Token
+    sita: Token
+    gopal: Token
+    leela: Token
+
+    def slot(self, code: str, hour: int) -> Slot:
+        return next(s for s in self.slots[code] if s.start.hour == hour)
+
+    def named(self, name: str) -> Token:
+        [token] = [t for t in self.engine.search(name) if t.patient_name == name]
+        return token
+
+
+def build_world(engine: AllocationEngine) -> World:
+    rao = engine.add_doctor("Anjali Rao", "RAO", "Cardiology", "101")
+    khan = engine.add_doctor("Farah Khan", "KHAN", "Orthopaedics", "301")
+    iyer = engine.add_doctor("Priya Iyer", "IYER", "Paediatrics", "201")
+    slots = {
+        d.code: engine.generate_slots(d.id, DAY, time(9), time(13), 60, 2) for d in (rao, khan, iyer)
+    }
+    ten = next(s for s in slots["RAO"] if s.start.hour == 10)
+    eleven = next(s for s in slots["RAO"] if s.start.hour == 11)
+    khan_ten = next(s for s in slots["KHAN"] if s.start.hour == 10)
+    asha = engine.book(ten.id, "Asha Verma", "ONLINE", "+919800000001", now=EARLY)
+    ravi = engine.book(ten.id, "Ravi Kumar", "WALKIN", "H-100002", now=EARLY)
+    sita = engine.book(ten.id, "Sita Devi", "WALKIN", "+919800000003", now=EARLY)
+    gopal = engine.book(eleven.id, "Gopal Rao", "FOLLOWUP", now=EARLY)
+    leela = engine.book(khan_ten.id, "Leela Nair", "PAID", now=EARLY)
+    leela = engine.check_in(leela.id, now=EARLY)
+    return World(engine, rao, khan, iyer, slots, asha, ravi, sita, gopal, leela)
+
+
+@pytest.fixture
+def world(engine: AllocationEngine) -> World:
+    return build_world(engine)
+
+
+@pytest.fixture
+def fixed_clock() -> Iterator[datetime]:
+    yield NOW
+
+
+def make_desk(engine: AllocationEngine, now: datetime = NOW, **kwargs) -> DeskApp:
+    return DeskApp(engine, clock=lambda: now, **kwargs)
+
+
+async def settle(pilot: Pilot) -> None:
+    """Let workers finish and the screen catch up."""
+    for _ in range(3):
+        await pilot.pause()
+        await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+@asynccontextmanager
+async def desk_open(
+    engine: AllocationEngine, size: tuple[int, int] = (120, 40), **kwargs
+) -> AsyncIterator[Pilot]:
+    app = make_desk(engine, **kwargs)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        yield pilot
+
+
+async def press(pilot: Pilot, *keys: str) -> None:
+    for key in keys:
+        await pilot.press(key)
+        await pilot.pause()
+    await settle(pilot)
+
+
+async def type_text(pilot: Pilot, text: str) -> None:
+    await pilot.press(*[{" ": "space"}.get(ch, ch) for ch in text])
+
+
+def notes(app: DeskApp) -> list[str]:
+    return [n.message for n in app._notifications]
+
+
+def column_plain(table, key: str) -> list[str]:  # noqa: ANN001
+    return [table.get_cell(row, key).plain for row in table.rows]
