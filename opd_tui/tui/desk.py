@@ -26,7 +26,7 @@ class DeskApp(App[None]):
 
     CSS_PATH = "desk.tcss"
     TITLE = "OPD desk"
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (140, "-wide")]
     NOTIFICATION_TIMEOUT = 6
 
     def __init__(

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
+from rich.style import Style
 from rich.text import Text
 from textual.binding import Binding
 from textual.coordinate import Coordinate
@@ -97,9 +98,9 @@ class SlotGrid(DataTable[Text]):
     SlotGrid > .slot-grid--open { color: $text-success; }
     SlotGrid > .slot-grid--full { color: $text-warning; text-style: bold; }
     SlotGrid > .slot-grid--overbooked { color: $text-error; text-style: bold reverse; }
-    SlotGrid > .slot-grid--closed { color: $text-muted; text-style: strike; }
-    SlotGrid > .slot-grid--ended { color: $text-muted; }
-    SlotGrid > .slot-grid--empty { color: $text-muted; }
+    SlotGrid > .slot-grid--closed { color: $foreground 55%; text-style: strike; }
+    SlotGrid > .slot-grid--ended { color: $foreground 55%; }
+    SlotGrid > .slot-grid--empty { color: $foreground 55%; }
     """
 
     BINDINGS = [
@@ -139,6 +140,7 @@ class SlotGrid(DataTable[Text]):
         self._columns: list[str] = []
         self._slots: dict[tuple[int, str], SlotSummary] = {}
         self._cell_width = 0
+        self._styles: dict[SlotStatus, Style] = {}
 
     def on_resize(self) -> None:
         width = self._fitting_width(len(self._columns))
@@ -240,14 +242,25 @@ class SlotGrid(DataTable[Text]):
         return len(rows) * len(columns)
 
     def _restyle(self) -> None:
+        self._styles.clear()
         for (doctor_id, key), slot in self._slots.items():
             try:
                 self.update_cell(str(doctor_id), key, self._render_slot(slot))
             except CellDoesNotExist:
                 pass
 
+    def _status_style(self, status: SlotStatus) -> Style:
+        """The status's colour made opaque over the grid (themes use translucent greys)."""
+        style = self._styles.get(status)
+        if style is None:
+            styles = self.get_component_styles(f"slot-grid--{status.lower()}")
+            color = self.background_colors[1] + styles.color
+            style = Style(color=color.rich_color) + styles.text_style
+            self._styles[status] = style
+        return style
+
     def _render_slot(self, slot: SlotSummary) -> Text:
-        style = self.get_component_rich_style(f"slot-grid--{slot.status.lower()}", partial=True)
+        style = self._status_style(slot.status)
         return Text(cell_text(slot, self._cell_width), style=style, no_wrap=True)
 
     def _blank(self) -> Text:

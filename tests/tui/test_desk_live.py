@@ -1,0 +1,75 @@
+"""The desk follows the event log: another desk's booking shows within a second."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from opd_tui.domain.enums import TokenStatus
+from opd_tui.engine import AllocationEngine
+
+from .conftest import EARLY, build_world, column_plain, desk_open, press
+
+
+async def test_a_booking_at_another_desk_shows_within_a_second(sqlite_url: str) -> None:
+    mine = AllocationEngine.open(sqlite_url)
+    other = AllocationEngine.open(sqlite_url)  # the desk next door, its own connections
+    try:
+        world = build_world(mine)
+        async with desk_open(mine, poll_interval=0.4) as pilot:
+            await press(pilot, "right", "right")  # Dr Rao, 11:00: Gopal only
+            grid = pilot.app.desk.grid
+            assert grid.get_cell(str(world.rao.id), "11:00").plain.startswith("○ 1/2")
+            booked_at = time.monotonic()
+            await asyncio.to_thread(
+                other.book, world.slot("RAO", 11).id, "Naveen Other-Desk", "ONLINE", None, EARLY
+            )
+            seen = None
+            while time.monotonic() - booked_at < 2.0:
+                await pilot.pause(0.05)
+                if grid.get_cell(str(world.rao.id), "11:00").plain.startswith("● 2/2"):
+                    seen = time.monotonic() - booked_at
+                    break
+            assert seen is not None and seen < 1.0, f"shown after {seen}"
+            # The selected slot's patients follow too.
+            for _ in range(20):
+                if "Naveen Other-Desk" in column_plain(pilot.app.desk.seated, "name"):
+                    break
+                await pilot.pause(0.05)
+            assert "Naveen Other-Desk" in column_plain(pilot.app.desk.seated, "name")
+            # And a check-in made elsewhere shows as one.
+            token = next(t for t in other.search("Naveen"))
+            await asyncio.to_thread(other.check_in, token.id, EARLY)
+            for _ in range(30):
+                if "checked in" in column_plain(pilot.app.desk.seated, "status"):
+                    break
+                await pilot.pause(0.05)
+            assert other.token(token.id).status == TokenStatus.CHECKED_IN
+            assert "checked in" in column_plain(pilot.app.desk.seated, "status")
+    finally:
+        other.close()
+        mine.close()
+
+
+async def test_no_refresh_while_a_modal_is_open(sqlite_url: str) -> None:
+    mine = AllocationEngine.open(sqlite_url)
+    other = AllocationEngine.open(sqlite_url)
+    try:
+        world = build_world(mine)
+        async with desk_open(mine, poll_interval=0.1) as pilot:
+            await press(pilot, "right", "right", "slash")  # the search modal is open
+            await asyncio.to_thread(
+                other.book, world.slot("RAO", 11).id, "Late Comer", "ONLINE", None, EARLY
+            )
+            await pilot.pause(0.5)
+            grid = pilot.app.desk.grid
+            assert grid.get_cell(str(world.rao.id), "11:00").plain.startswith("○ 1/2")
+            await press(pilot, "escape")
+            for _ in range(20):
+                await pilot.pause(0.05)
+                if grid.get_cell(str(world.rao.id), "11:00").plain.startswith("● 2/2"):
+                    break
+            assert grid.get_cell(str(world.rao.id), "11:00").plain.startswith("● 2/2")
+    finally:
+        other.close()
+        mine.close()
