@@ -75,7 +75,7 @@ class TokenRow(Base):
     __table_args__ = (
         Index("ix_tokens_slot_status", "slot_id", "status"),
         Index("ix_tokens_status_doctor", "status", "doctor_id"),
-        Index("ix_tokens_patient_ref", "patient_ref"),
+        Index("ix_tokens_patient_key", "patient_key"),
         Index("ix_tokens_number", "number"),
         {"sqlite_autoincrement": True},
     )
@@ -84,6 +84,8 @@ class TokenRow(Base):
     number: Mapped[str] = mapped_column(String(16))
     patient_name: Mapped[str] = mapped_column(String(320))
     patient_ref: Mapped[str | None] = mapped_column(String(32))
+    # The reference as compared: "mrn-1001" and "MRN-1001" are one patient.
+    patient_key: Mapped[str | None] = mapped_column(String(32))
     source: Mapped[str] = mapped_column(String(12))
     priority: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(16))

@@ -61,8 +61,8 @@ def _optional_text(value: str | None) -> str | None:
 
 
 def _doctor_code(value: str) -> str:
-    code = value.strip().upper()
-    if not CODE_PATTERN.fullmatch(code):
+    code = value.strip()
+    if not code.isascii() or not CODE_PATTERN.fullmatch(code := code.upper()):
         raise ValueError("must be 1 to 6 letters A-Z or digits 0-9")
     return code
 
@@ -81,6 +81,11 @@ def _patient_ref(value: str | None) -> str | None:
             f"may hold only letters, digits, '+' and '-' (found {bad[0]!r})"
         )
     return ref
+
+
+def patient_key(ref: str) -> str:
+    """How references are compared: case does not make another patient."""
+    return ref.upper()
 
 
 def _source(value: Any) -> Source:

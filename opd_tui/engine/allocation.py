@@ -379,6 +379,7 @@ class AllocationEngine(Reader):
         self._require_bookable(unit, slot)
         self._require_no_live_token(unit, patient_ref, slot)
         placement = seating.decide(unit, slot, source)
+        seating.make_room(unit, slot, placement)
         token = unit.new_token(
             slot=slot,
             patient_name=patient_name,
@@ -388,7 +389,7 @@ class AllocationEngine(Reader):
             overbooked=placement.overbooked,
             kind=EventKind.BOOKED if placement.seated else EventKind.WAITLISTED,
         )
-        seating.settle(unit, slot, placement)
+        seating.note_overbooking(unit, slot, placement)
         return token.view()
 
     @staticmethod
@@ -549,9 +550,10 @@ class AllocationEngine(Reader):
                     f"priority; {token.number} was not moved."
                 )
             freed = token.status.holds_seat
+            seating.make_room(unit, target, placement)
             unit.change(token, EventKind.MOVED, status=TokenStatus.BOOKED, slot=target,
                         overbooked=placement.overbooked)
-            seating.settle(unit, target, placement)
+            seating.note_overbooking(unit, target, placement)
             if freed:
                 seating.promote(unit, origin)
             return token.view()
@@ -626,7 +628,7 @@ class AllocationEngine(Reader):
                         f"A {req.minutes}-minute delay would push Dr {doctor.name}'s "
                         f"{slot.label()} slot past midnight."
                     )
-            for slot in reversed(pending):
+            for slot in pending:
                 unit.update_slot(slot, start=slot.start + shift, end=slot.end + shift)
                 unit.slot_event(EventKind.DOCTOR_DELAYED, slot, doctor_id=req.doctor_id,
                                 minutes=req.minutes, start=slot.start.isoformat(),

@@ -20,6 +20,7 @@ from ..db.connect import READ_ONLY
 from ..domain import inputs
 from ..domain.enums import SEAT_HOLDING, Source, TokenStatus
 from ..domain.errors import NotFound
+from ..domain.inputs import patient_key
 from ..domain.models import (
     DaySummary,
     Doctor,
@@ -314,7 +315,7 @@ class Reader:
                 .where(
                     or_(
                         T.c.number == needle.upper(),
-                        T.c.patient_ref == needle,
+                        T.c.patient_key == patient_key(needle),
                         func.lower(T.c.patient_name).like(pattern),
                     )
                 )

@@ -60,13 +60,21 @@ def decide(unit: Unit, slot: SlotState, source: Source) -> Placement:
     return Placement(TokenStatus.WAITLISTED, occupancy_before=occupancy)
 
 
-def settle(unit: Unit, slot: SlotState, placement: Placement) -> None:
-    """What follows a token sitting down: the slot going over capacity, or a bump."""
+def make_room(unit: Unit, slot: SlotState, placement: Placement) -> None:
+    """Bump the victim, if any, before the token sits down.
+
+    A moving token still holds its old seat at this point (rule 11: the seat it
+    leaves is released only after the target placement, bump included).
+    """
+    if placement.victim is not None:
+        bump(unit, placement.victim, slot)
+
+
+def note_overbooking(unit: Unit, slot: SlotState, placement: Placement) -> None:
+    """One OVERBOOKED event when an emergency takes the seat beyond capacity."""
     if placement.overbooked and placement.occupancy_before == slot.capacity:
         unit.slot_event(EventKind.OVERBOOKED, slot, occupancy=placement.occupancy_before + 1,
                         capacity=slot.capacity)
-    if placement.victim is not None:
-        bump(unit, placement.victim, slot)
 
 
 def bump(unit: Unit, victim: TokenState, slot: SlotState) -> None:
@@ -96,7 +104,7 @@ def replace_from_closed(unit: Unit, live: Iterable[TokenState], later: list[Slot
         if token.is_emergency:
             placement = decide(unit, first, Source.EMERGENCY)
             unit.change(token, EventKind.MOVED, slot=first, overbooked=placement.overbooked)
-            settle(unit, first, placement)
+            note_overbooking(unit, first, placement)
             continue
         free = next((s for s in later if unit.has_free_seat(s)), None)
         if free is None:

@@ -24,6 +24,7 @@ from sqlalchemy import Connection, and_, bindparam, func, insert, or_, select, u
 from ..db import schema
 from ..domain.enums import SEAT_HOLDING, EventKind, SlotStatus, Source, TokenStatus
 from ..domain.errors import NotFound
+from ..domain.inputs import patient_key
 from ..domain.models import Event, Slot, Token
 
 T = schema.tokens
@@ -387,7 +388,7 @@ class Unit:
     def live_token_of(self, patient_ref: str, doctor_id: int, day: date,
                       other_than: int | None = None) -> TokenState | None:
         conditions = [
-            T.c.patient_ref == patient_ref,
+            T.c.patient_key == patient_key(patient_ref),
             T.c.doctor_id == doctor_id,
             S.c.day == day,
             T.c.status.in_([s.value for s in TokenStatus if s.is_live]),
@@ -420,6 +421,7 @@ class Unit:
             number=number,
             patient_name=patient_name,
             patient_ref=patient_ref,
+            patient_key=patient_key(patient_ref) if patient_ref is not None else None,
             source=source.value,
             priority=source.priority,
             status=status.value,

@@ -50,6 +50,7 @@ def upgrade() -> None:
         sa.Column("number", sa.String(16), nullable=False),
         sa.Column("patient_name", sa.String(320), nullable=False),
         sa.Column("patient_ref", sa.String(32)),
+        sa.Column("patient_key", sa.String(32)),
         sa.Column("source", sa.String(12), nullable=False),
         sa.Column("priority", sa.Integer, nullable=False),
         sa.Column("status", sa.String(16), nullable=False),
@@ -61,7 +62,7 @@ def upgrade() -> None:
     )
     op.create_index("ix_tokens_slot_status", "tokens", ["slot_id", "status"])
     op.create_index("ix_tokens_status_doctor", "tokens", ["status", "doctor_id"])
-    op.create_index("ix_tokens_patient_ref", "tokens", ["patient_ref"])
+    op.create_index("ix_tokens_patient_key", "tokens", ["patient_key"])
     op.create_index("ix_tokens_number", "tokens", ["number"])
     op.create_table(
         "events",
