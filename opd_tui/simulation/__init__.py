@@ -1,1 +1,19 @@
-"""A synthetic OPD day driven through the engine's public API."""
+"""A synthetic OPD day driven through the engine's public API.
+
+`simulate_day(config)` plays a whole day headless and returns its figures;
+`Simulation` plays it step by step for the live screen. Nothing here imports
+Textual.
+"""
+
+from .config import SimulationConfig
+from .runner import LogEntry, Simulation, SimulationError, simulate_day
+from .summary import SimulationSummary
+
+__all__ = [
+    "LogEntry",
+    "Simulation",
+    "SimulationConfig",
+    "SimulationError",
+    "SimulationSummary",
+    "simulate_day",
+]
