@@ -6,7 +6,8 @@ Textual.
 """
 
 from .config import SimulationConfig
-from .runner import LogEntry, Simulation, SimulationError, simulate_day
+from .log import LogEntry
+from .runner import Simulation, SimulationError, simulate_day
 from .summary import SimulationSummary
 
 __all__ = [

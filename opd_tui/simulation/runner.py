@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TypeVar
 
@@ -31,6 +30,7 @@ from .clock import ClockedEngine, SimClock
 from .config import SimulationConfig
 from .day import DayPlan, PatientPlan, consultation_minutes, plan_day, stream
 from .ledger import Ledger, SlotRecord, TokenRecord
+from .log import LogEntry, slot_line, token_line
 from .summary import DoctorFigures, SimulationSummary, WaitFigures
 
 R = TypeVar("R")
@@ -42,24 +42,6 @@ _LIVE = (TokenStatus.BOOKED, TokenStatus.CHECKED_IN, TokenStatus.WAITLISTED)
 
 class SimulationError(Exception):
     """The simulation cannot run against this database (it never changes it then)."""
-
-
-@dataclass(frozen=True, slots=True)
-class LogEntry:
-    """One line of the day's log: an engine event, or something the engine refused.
-
-    `patient_name` (and `text`, which holds it) is user text: show it
-    literally, never as markup.
-    """
-
-    at: datetime
-    kind: str
-    text: str
-    doctor_code: str | None = None
-    number: str | None = None
-    patient_name: str | None = None
-    source: str | None = None
-    event_id: int | None = None
 
 
 class Simulation:
@@ -603,16 +585,7 @@ class Simulation:
         if event.token_id is not None and token is None:
             return
         if token is None:
-            if event.kind == EventKind.OVERBOOKED:
-                text = f"{where} is over capacity ({event.detail.get('occupancy')} seated)"
-            elif event.kind == EventKind.SLOT_CLOSED:
-                text = f"{where} closed; {event.detail.get('moved', 0)} patients re-placed"
-            elif event.kind == EventKind.DOCTOR_DELAYED:
-                text = f"{code} starts late: slot now {where}"
-            elif event.kind == EventKind.SLOT_ADDED:
-                text = f"slot {where} opened for booking"
-            else:
-                text = f"{event.kind.value.lower().replace('_', ' ')} {where}"
+            text = slot_line(event.kind, event.detail, where, code)
             # The simulated time, not `event.at`: the engine stamps a new doctor's
             # and slot's events with the wall clock (those commands take no `now`).
             entry = LogEntry(at=self.now, kind=event.kind.value, text=text, doctor_code=code,
@@ -630,20 +603,7 @@ class Simulation:
         where = self._slot_label(slot)
         name = self._names.get(token.id, "")
         label = f"{token.number} {name} ({token.source.value})"
-        text = {
-            EventKind.BOOKED: f"{label} booked into {where}",
-            EventKind.WAITLISTED: f"{label} waitlisted on {where}",
-            EventKind.BUMPED: (f"{label} bumped to {where}" if status == "BOOKED"
-                               else f"{label} bumped onto the waitlist of {where}"),
-            EventKind.PROMOTED: f"{label} promoted into {where}",
-            EventKind.MOVED: f"{label} moved to {where} ({status.lower()})",
-            EventKind.CANCELLED: f"{label} cancelled",
-            EventKind.NO_SHOW: f"{label} did not come: no-show",
-            EventKind.CHECKED_IN: f"{label} checked in",
-            EventKind.CALLED: f"{label} called in by {code}",
-            EventKind.COMPLETED: f"{label} seen",
-            EventKind.EXPIRED: f"{label} expired on the waitlist",
-        }.get(kind, f"{label} {kind.value.lower()}")
+        text = token_line(kind, label, status, where, code)
         entry = LogEntry(at=at, kind=kind.value, text=text, doctor_code=code,
                          number=token.number, patient_name=name,
                          source=token.source.value, event_id=event_id)
