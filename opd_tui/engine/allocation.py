@@ -17,7 +17,7 @@ from contextlib import AbstractContextManager, nullcontext
 from datetime import date, datetime, time, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Engine, func, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, func, insert, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.pool import StaticPool
 
@@ -43,13 +43,30 @@ from ..domain.errors import (
 from ..domain.models import Doctor, Event, Slot, SlotView, Token
 from . import seating
 from .reading import Reader
-from .unit import Conflict, SlotState, TokenState, Unit
+from .unit import TOKEN_COLUMNS, Conflict, SlotState, TokenState, Unit
 
 R = TypeVar("R")
 T = schema.tokens
 S = schema.slots
 
 MAX_ATTEMPTS = 12
+
+_IN_CONSULTATION = select(*TOKEN_COLUMNS).where(
+    T.c.doctor_id == bindparam("doctor_id"),
+    T.c.status == TokenStatus.IN_CONSULTATION.value,
+)
+#: Rule 8's calling order: emergencies first, then slot start, priority, arrival.
+_NEXT_TO_CALL = (
+    select(*TOKEN_COLUMNS)
+    .select_from(T.join(S, S.c.id == T.c.slot_id))
+    .where(
+        T.c.doctor_id == bindparam("doctor_id"),
+        T.c.status == TokenStatus.CHECKED_IN.value,
+        S.c.start <= bindparam("now"),
+    )
+    .order_by((T.c.source != Source.EMERGENCY.value), S.c.start, T.c.priority, T.c.id)
+    .limit(1)
+)
 _TRANSIENT_SQLSTATES = {"40001", "40P01", "55P03"}
 
 
@@ -485,24 +502,9 @@ class AllocationEngine(Reader):
         def work(unit: Unit) -> Token | None:
             unit.lock_doctor(ref.doctor_id)
             unit.lock_days([(ref.doctor_id, unit.now.date())])
-            for current in unit.tokens(
-                T.c.doctor_id == ref.doctor_id,
-                T.c.status == TokenStatus.IN_CONSULTATION.value,
-            ):
+            for current in unit.select_tokens(_IN_CONSULTATION, doctor_id=ref.doctor_id):
                 unit.change(current, EventKind.COMPLETED, status=TokenStatus.COMPLETED)
-            waiting = unit.tokens(
-                T.c.doctor_id == ref.doctor_id,
-                T.c.status == TokenStatus.CHECKED_IN.value,
-                S.c.start <= unit.now,
-                order_by=(
-                    (T.c.source != Source.EMERGENCY.value),
-                    S.c.start,
-                    T.c.priority,
-                    T.c.id,
-                ),
-                limit=1,
-                join_slots=True,
-            )
+            waiting = unit.select_tokens(_NEXT_TO_CALL, doctor_id=ref.doctor_id, now=unit.now)
             if not waiting:
                 return None
             called = unit.change(waiting[0], EventKind.CALLED, status=TokenStatus.IN_CONSULTATION)
@@ -656,11 +658,7 @@ class AllocationEngine(Reader):
             for doctor_id, day in sorted(tuple(k) for k in days):
                 day_slots = unit.day_slots(doctor_id, day)
                 ended = [s.id for s in day_slots if s.end <= unit.now]
-                waiting = unit.tokens(
-                    T.c.slot_id.in_(ended),
-                    T.c.status == TokenStatus.WAITLISTED.value,
-                    order_by=(T.c.priority, T.c.id),
-                )
+                waiting = unit.in_slot(ended, [TokenStatus.WAITLISTED])
                 target = next((s for s in day_slots if s.bookable(unit.now)), None)
                 seating.roll_over(unit, waiting, target)
 

@@ -10,9 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from sqlalchemy import bindparam, select
+
 from ..db import schema
 from ..domain.enums import EventKind, Source, TokenStatus
-from .unit import SlotState, TokenState, Unit
+from .unit import TOKEN_COLUMNS, SlotState, TokenState, Unit
 
 T = schema.tokens
 
@@ -33,15 +35,22 @@ class Placement:
         return self.status is TokenStatus.BOOKED
 
 
-def bump_candidate(unit: Unit, slot: SlotState) -> TokenState | None:
-    """Rule 3: the booked, not checked-in, non-emergency token with the lowest priority."""
-    found = unit.tokens(
-        T.c.slot_id == slot.id,
+#: Rule 3's victim: the booked (not checked-in) non-emergency token of the
+#: slot with the largest priority number, ties to the latest arrival.
+_BUMP_CANDIDATE = (
+    select(*TOKEN_COLUMNS)
+    .where(
+        T.c.slot_id == bindparam("slot_id"),
         T.c.status == TokenStatus.BOOKED.value,
         T.c.source != Source.EMERGENCY.value,
-        order_by=(T.c.priority.desc(), T.c.id.desc()),
-        limit=1,
     )
+    .order_by(T.c.priority.desc(), T.c.id.desc())
+    .limit(1)
+)
+
+
+def bump_candidate(unit: Unit, slot: SlotState) -> TokenState | None:
+    found = unit.select_tokens(_BUMP_CANDIDATE, slot_id=slot.id)
     return found[0] if found else None
 
 

@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import Connection, Select, and_, bindparam, func, insert, or_, select, update
 
 from ..db import schema
-from ..domain.enums import SEAT_HOLDING, EventKind, SlotStatus, Source, TokenStatus
+from ..domain.enums import LIVE, SEAT_HOLDING, EventKind, SlotStatus, Source, TokenStatus
 from ..domain.errors import NotFound
 from ..domain.inputs import patient_key
 from ..domain.models import Event, Slot, Token
@@ -207,6 +207,30 @@ _CHANGE_TOKEN = (
     )
 )
 _INSERT_EVENTS = insert(schema.events)
+_LOCK_DOCTOR = (
+    select(schema.doctors).where(schema.doctors.c.id == bindparam("doctor_id")).with_for_update()
+)
+_IN_SLOT = (
+    select(*TOKEN_COLUMNS)
+    .where(
+        T.c.slot_id.in_(bindparam("slot_ids", expanding=True)),
+        T.c.status.in_(bindparam("statuses", expanding=True)),
+    )
+    .order_by(T.c.priority, T.c.id)
+)
+_FIRST_IN_SLOT = _IN_SLOT.limit(bindparam("n"))
+_LIVE_TOKEN_OF = (
+    select(*TOKEN_COLUMNS)
+    .select_from(T.join(S, S.c.id == T.c.slot_id))
+    .where(
+        T.c.patient_key == bindparam("key"),
+        T.c.doctor_id == bindparam("doctor_id"),
+        S.c.day == bindparam("day"),
+        T.c.status.in_([s.value for s in LIVE]),
+        T.c.id != bindparam("other_than"),
+    )
+    .limit(1)
+)
 
 
 def slot_from_row(row: Any) -> SlotState:
@@ -302,9 +326,7 @@ class Unit:
         return self.slots[slot_id]
 
     def lock_doctor(self, doctor_id: int) -> Any:
-        row = self.conn.execute(
-            select(schema.doctors).where(schema.doctors.c.id == doctor_id).with_for_update()
-        ).one_or_none()
+        row = self.conn.execute(_LOCK_DOCTOR, {"doctor_id": doctor_id}).one_or_none()
         if row is None:
             raise NotFound(f"There is no doctor {doctor_id}.")
         return row
@@ -366,36 +388,29 @@ class Unit:
             raise NotFound(f"There is no token {token_id}.")
         return TokenState.from_row(row)
 
-    def tokens(self, *conditions: Any, order_by: Iterable[Any] = (), limit: int | None = None,
-               join_slots: bool = False) -> list[TokenState]:
-        query = select(*TOKEN_COLUMNS)
-        if join_slots:
-            query = query.select_from(T.join(S, S.c.id == T.c.slot_id))
-        query = query.where(*conditions).order_by(*order_by)
-        if limit is not None:
-            query = query.limit(limit)
-        return [TokenState.from_row(r) for r in self.conn.execute(query)]
+    def select_tokens(self, statement: Select[Any], **params: Any) -> list[TokenState]:
+        """Tokens by one of the prebuilt statements (columns: TOKEN_COLUMNS)."""
+        return [TokenState.from_row(r) for r in self.conn.execute(statement, params)]
 
-    def in_slot(self, slot_id: int, statuses: Iterable[TokenStatus], limit: int | None = None,
-                order_by: Iterable[Any] = (T.c.priority, T.c.id)) -> list[TokenState]:
-        return self.tokens(
-            T.c.slot_id == slot_id,
-            T.c.status.in_([s.value for s in statuses]),
-            order_by=order_by,
-            limit=limit,
-        )
+    def in_slot(
+        self, slot_id: int | list[int], statuses: Iterable[TokenStatus], limit: int | None = None
+    ) -> list[TokenState]:
+        """The tokens of a slot (or slots) in these statuses, in (priority, seq) order."""
+        ids = slot_id if isinstance(slot_id, list) else [slot_id]
+        values = [s.value for s in statuses]
+        if limit is None:
+            return self.select_tokens(_IN_SLOT, slot_ids=ids, statuses=values)
+        return self.select_tokens(_FIRST_IN_SLOT, slot_ids=ids, statuses=values, n=limit)
 
     def live_token_of(self, patient_ref: str, doctor_id: int, day: date,
                       other_than: int | None = None) -> TokenState | None:
-        conditions = [
-            T.c.patient_key == patient_key(patient_ref),
-            T.c.doctor_id == doctor_id,
-            S.c.day == day,
-            T.c.status.in_([s.value for s in TokenStatus if s.is_live]),
-        ]
-        if other_than is not None:
-            conditions.append(T.c.id != other_than)
-        found = self.tokens(*conditions, limit=1, join_slots=True)
+        found = self.select_tokens(
+            _LIVE_TOKEN_OF,
+            key=patient_key(patient_ref),
+            doctor_id=doctor_id,
+            day=day,
+            other_than=other_than or 0,
+        )
         return found[0] if found else None
 
     # -- writing tokens -------------------------------------------------------
