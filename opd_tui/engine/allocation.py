@@ -156,6 +156,8 @@ class AllocationEngine(Reader):
         return self._run(work, now, moves_clock=moves_clock)[0]
 
     # -- doctors and slots ----------------------------------------------------
+    # Setting up doctors and slots does not move the clock: their optional `now`
+    # only dates the event (a simulation sets up a day that is not today).
 
     def add_doctor(
         self,
@@ -164,6 +166,7 @@ class AllocationEngine(Reader):
         department: str | None = None,
         room: str | None = None,
         consult_minutes: int = 10,
+        now: datetime | None = None,
     ) -> Doctor:
         req = inputs.validate(
             inputs.NewDoctor,
@@ -188,7 +191,7 @@ class AllocationEngine(Reader):
             return Doctor(id=doctor_id, **req.model_dump())
 
         try:
-            return self._command(work, moves_clock=False)
+            return self._command(work, now, moves_clock=False)
         except IntegrityError:
             raise DuplicateDoctorCode(f"Code {req.code} is already in use; pick another code.")
 
@@ -222,12 +225,20 @@ class AllocationEngine(Reader):
 
         return self._command(work, moves_clock=False)
 
-    def add_slot(self, doctor_id: int, start: datetime, end: datetime, capacity: int) -> Slot:
+    def add_slot(
+        self,
+        doctor_id: int,
+        start: datetime,
+        end: datetime,
+        capacity: int,
+        now: datetime | None = None,
+    ) -> Slot:
         req = inputs.validate(
             inputs.NewSlot, doctor_id=doctor_id, start=start, end=end, capacity=capacity
         )
         return self._command(
             lambda unit: self._add_slots(unit, req.doctor_id, [(req.start, req.end)], req.capacity)[0],
+            now,
             moves_clock=False,
         )
 
@@ -239,6 +250,7 @@ class AllocationEngine(Reader):
         end: time,
         slot_minutes: int,
         capacity: int,
+        now: datetime | None = None,
     ) -> list[Slot]:
         """Cut a session (09:00-13:00, say) into equal slots; all or none are added.
 
@@ -266,6 +278,7 @@ class AllocationEngine(Reader):
                             capacity=req.capacity)
         return self._command(
             lambda unit: self._add_slots(unit, req.doctor_id, times, req.capacity),
+            now,
             moves_clock=False,
         )
 
