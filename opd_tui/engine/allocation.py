@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import random
 import threading
-import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from datetime import date, datetime, time, timedelta
+from time import sleep
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, bindparam, func, insert, select, update
@@ -147,7 +147,7 @@ class AllocationEngine(Reader):
             except DBAPIError as error:
                 if not _is_transient(error):
                     raise
-            time.sleep(min(0.5, 0.005 * 2**attempt) * random.uniform(0.5, 1.5))
+            sleep(min(0.5, 0.005 * 2**attempt) * random.uniform(0.5, 1.5))
         raise DatabaseBusy("The database stayed busy; nothing was changed. Please try again.")
 
     def _command(

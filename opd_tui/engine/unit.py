@@ -19,7 +19,18 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import (
+    Connection,
+    Select,
+    and_,
+    bindparam,
+    func,
+    insert,
+    literal_column,
+    or_,
+    select,
+    update,
+)
 
 from ..db import schema
 from ..domain.enums import LIVE, SEAT_HOLDING, EventKind, SlotStatus, Source, TokenStatus
@@ -30,7 +41,15 @@ from ..domain.models import Event, Slot, Token
 T = schema.tokens
 S = schema.slots
 
-_SEAT_HOLDING = [s.value for s in SEAT_HOLDING]
+
+
+def status_in(statuses: Iterable[TokenStatus]) -> Any:
+    """`status IN (...)` over a fixed set, written into the SQL text once.
+
+    A list of values would be a parameter SQLAlchemy expands again at every
+    execution; these sets never change.
+    """
+    return T.c.status.in_([literal_column(f"'{s.value}'") for s in sorted(statuses)])
 
 
 class Conflict(Exception):
@@ -145,6 +164,21 @@ SLOT_COLUMNS = (S.c.id, S.c.doctor_id, S.c.day, S.c.start, S.c.end, S.c.capacity
 
 # The statements of the booking path, built once: SQLAlchemy then reuses their
 # cache keys and compiled forms instead of rebuilding them for every booking.
+_OCCUPANCY = (
+    select(func.count())
+    .select_from(T)
+    .where(T.c.slot_id == bindparam("slot_id"), status_in(SEAT_HOLDING))
+)
+# Loading a doctor's day brings each slot's occupancy with it: a booking needs
+# its own slot's, a bump or a closure the later slots'.
+_SEATED_IN_SLOT = (
+    select(func.count())
+    .select_from(T)
+    .where(T.c.slot_id == S.c.id, status_in(SEAT_HOLDING))
+    .correlate(S)
+    .scalar_subquery()
+    .label("occupancy")
+)
 _READ_CLOCK = select(schema.clock.c.now).where(schema.clock.c.id == 1)
 _MOVE_CLOCK = (
     update(schema.clock)
@@ -155,14 +189,14 @@ _MOVE_CLOCK = (
     .values(now=bindparam("at"))
 )
 _LOCK_DAY = (
-    select(*SLOT_COLUMNS)
+    select(*SLOT_COLUMNS, _SEATED_IN_SLOT)
     .where(S.c.doctor_id == bindparam("doctor_id"), S.c.day == bindparam("day"))
     .order_by(S.c.id)
     .with_for_update()
 )
 _SLOT_OF = select(S.c.id, S.c.doctor_id, S.c.day)
 _LOCK_SLOT_DAY = (
-    select(*SLOT_COLUMNS)
+    select(*SLOT_COLUMNS, _SEATED_IN_SLOT)
     .where(
         S.c.doctor_id
         == _SLOT_OF.with_only_columns(S.c.doctor_id)
@@ -175,11 +209,6 @@ _LOCK_SLOT_DAY = (
     )
     .order_by(S.c.id)
     .with_for_update()
-)
-_OCCUPANCY = (
-    select(func.count())
-    .select_from(T)
-    .where(T.c.slot_id == bindparam("slot_id"), T.c.status.in_(_SEAT_HOLDING))
 )
 _TOKEN = select(*TOKEN_COLUMNS).where(T.c.id == bindparam("token_id"))
 _NEXT_NUMBER = (
@@ -226,7 +255,7 @@ _LIVE_TOKEN_OF = (
         T.c.patient_key == bindparam("key"),
         T.c.doctor_id == bindparam("doctor_id"),
         S.c.day == bindparam("day"),
-        T.c.status.in_([s.value for s in LIVE]),
+        status_in(LIVE),
         T.c.id != bindparam("other_than"),
     )
     .limit(1)
@@ -300,7 +329,10 @@ class Unit:
         else:
             condition = or_(*(and_(S.c.doctor_id == d, S.c.day == day) for d, day in wanted))
             rows = self.conn.execute(
-                select(*SLOT_COLUMNS).where(condition).order_by(S.c.id).with_for_update()
+                select(*SLOT_COLUMNS, _SEATED_IN_SLOT)
+                .where(condition)
+                .order_by(S.c.id)
+                .with_for_update()
             ).all()
         self._load(wanted, rows)
 
@@ -311,6 +343,7 @@ class Unit:
             slot = slot_from_row(row)
             self.slots[slot.id] = slot
             self._days[(slot.doctor_id, slot.day)].append(slot)
+            self._occupancy[slot.id] = row.occupancy
         for key in keys:
             self._days[key].sort(key=lambda s: s.start)
 
