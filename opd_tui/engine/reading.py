@@ -8,7 +8,7 @@ than the latest command).
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
 from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
@@ -234,6 +234,44 @@ class Reader:
                 )
             ]
             counts = self._status_counts(conn, day)
+            summaries = []
+            for slot in slots:
+                by_status = counts.get(slot.id, {})
+                occupancy = sum(by_status.get(s.value, 0) for s in SEAT_HOLDING)
+                summaries.append(
+                    SlotSummary(
+                        **slot.view().model_dump(),
+                        occupancy=occupancy,
+                        waitlisted=by_status.get(TokenStatus.WAITLISTED.value, 0),
+                        status=slot_status(slot.closed, slot.end, slot.capacity, occupancy, at),
+                    )
+                )
+            return summaries
+
+        return self._read(query)
+
+    def slot_summaries(
+        self, slot_ids: Iterable[int], now: datetime | None = None
+    ) -> list[SlotSummary]:
+        """A few slots with their counts, as `day_slots` gives them: what a desk
+        re-reads after events that touched only those slots."""
+        wanted = sorted({int(i) for i in slot_ids})
+
+        def query(conn: Connection) -> list[SlotSummary]:
+            if not wanted:
+                return []
+            at = self._now(conn, now)
+            slots = [
+                slot_from_row(r)
+                for r in conn.execute(select(*SLOT_COLUMNS).where(S.c.id.in_(wanted)))
+            ]
+            counts: dict[int, dict[str, int]] = defaultdict(dict)
+            for slot_id, status, n in conn.execute(
+                select(T.c.slot_id, T.c.status, func.count())
+                .where(T.c.slot_id.in_(wanted))
+                .group_by(T.c.slot_id, T.c.status)
+            ):
+                counts[slot_id][status] = n
             summaries = []
             for slot in slots:
                 by_status = counts.get(slot.id, {})

@@ -20,6 +20,7 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.reactive import var
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import DataTable, Footer, Static
 
 from ...domain import inputs
@@ -49,6 +50,15 @@ if TYPE_CHECKING:
 
 #: How many events one poll reads at most; a longer backlog is read next time.
 EVENT_BATCH = 2000
+#: Up to this many events, only the slots they touched are read again.
+PATCH_LIMIT = 200
+#: Events that change nothing but some slots' counts and capacities.
+COUNT_EVENTS = frozenset({
+    EventKind.BOOKED, EventKind.WAITLISTED, EventKind.BUMPED, EventKind.PROMOTED,
+    EventKind.MOVED, EventKind.CANCELLED, EventKind.NO_SHOW, EventKind.CHECKED_IN,
+    EventKind.CALLED, EventKind.COMPLETED, EventKind.EXPIRED, EventKind.OVERBOOKED,
+    EventKind.CAPACITY_CHANGED,
+})
 
 
 @dataclass(frozen=True)
@@ -255,15 +265,51 @@ class DeskScreen(Screen[None]):
                 self.engine.advance(now)
             events = self.engine.events(after_id=after, limit=EVENT_BATCH)
             stale = self._refreshed_minute != minute
-            if events or stale:
+            selected = self._selected_slot_id()
+            patched = None if stale else self.patch(self.snapshot, events, now)
+            if patched is not None:
+                snapshot, touched = patched
+                detail = self.fetch_detail(selected) if selected in touched else None
+                self.app.call_from_thread(self.apply, snapshot, detail)
+            elif events or stale:
                 self._refreshed_minute = minute
                 snapshot = self.fetch(day)
-                detail = self.fetch_detail(self._selected_slot_id())
+                detail = self.fetch_detail(selected)
                 self.app.call_from_thread(self.apply, snapshot, detail)
         except OPDError as error:
             self.app.call_from_thread(self.desk.say_error, str(error))
         finally:
             self.app.call_from_thread(self._poll_done)
+
+    def patch(
+        self, snapshot: DaySnapshot | None, events: list[Event], now: datetime
+    ) -> tuple[DaySnapshot, set[int]] | None:
+        """The day after `events` that touched only some slots' counts: re-read just
+        those slots. None when the whole day must be read again."""
+        if snapshot is None or not events or len(events) > PATCH_LIMIT:
+            return None
+        known = {s.id: s for s in snapshot.slots}
+        touched: set[int] = set()
+        for event in events:
+            if event.kind not in COUNT_EVENTS:
+                return None
+            for slot_id in (event.slot_id, event.detail.get("from_slot_id")):
+                if slot_id in known:
+                    touched.add(slot_id)
+        fresh = {s.id: s for s in self.engine.slot_summaries(touched, now=now)}
+        slots = [fresh.get(s.id, s) for s in snapshot.slots]
+        doctors = {known[i].doctor_id for i in touched}
+        days = [d if d.doctor.id not in doctors else self._recount(d, slots) for d in snapshot.days]
+        return DaySnapshot(snapshot.day, now, days, slots, events[-1].id), touched
+
+    @staticmethod
+    def _recount(day: DoctorDay, slots: list[SlotSummary]) -> DoctorDay:
+        mine = [s for s in slots if s.doctor_id == day.doctor.id]
+        return day.model_copy(update={
+            "booked": sum(s.occupancy for s in mine),
+            "capacity": sum(s.capacity for s in mine if s.status != SlotStatus.CLOSED),
+            "waitlisted": sum(s.waitlisted for s in mine),
+        })
 
     def _poll_done(self) -> None:
         self._polling = False
@@ -304,27 +350,29 @@ class DeskScreen(Screen[None]):
                     "doctor's slots, D to manage doctors,\nor [ ] to look at another day.")
         else:
             text = ""
-        empty.update(text)
-        empty.display = bool(text)
-        self.grid.display = bool(snapshot.slots) or bool(snapshot.days and not text)
+        if str(empty.render()) != text:
+            empty.update(text)
+        if empty.display != bool(text):
+            empty.display = bool(text)
+        show_grid = bool(snapshot.slots) or bool(snapshot.days and not text)
+        if self.grid.display != show_grid:
+            self.grid.display = show_grid
 
     def apply_detail(self, detail: SlotDetail | None) -> None:
         self.detail = detail
         if detail is None:
             self.seated.show([])
             self.waitlist.show([])
-            self.seated.border_title = "Seated"
-            self.waitlist.border_title = "Waitlist"
+            self._title(self.seated, "Seated")
+            self._title(self.waitlist, "Waitlist")
             return
         view = detail.view
         doctor = self.doctor(view.doctor_id)
         code = doctor.code if doctor else "?"
         name = f" · Dr {doctor.name}" if doctor else ""
-        self.seated.border_title = Content(
-            f"{code} {view.start:%H:%M}-{view.end:%H:%M} · {view.occupancy}/{view.capacity} "
-            f"{view.status.lower()}{name}"
-        )
-        self.waitlist.border_title = Content(f"Waitlist ({len(view.waitlist)})")
+        self._title(self.seated, f"{code} {view.start:%H:%M}-{view.end:%H:%M} · "
+                                 f"{view.occupancy}/{view.capacity} {view.status.lower()}{name}")
+        self._title(self.waitlist, f"Waitlist ({len(view.waitlist)})")
         self.seated.show(view.seated, detail.etas)
         self.waitlist.show(view.waitlist)
         if self._select_token is not None:
@@ -333,6 +381,13 @@ class DeskScreen(Screen[None]):
                 if table.select(token_id):
                     table.focus()
                     break
+
+    @staticmethod
+    def _title(widget: Widget, text: str) -> None:
+        """Set a border title only when it changes: setting one repaints the widget."""
+        if getattr(widget, "_shown_title", None) != text:
+            widget._shown_title = text  # type: ignore[attr-defined]
+            widget.border_title = Content(text)
 
     @staticmethod
     def _summary(view: SlotView) -> SlotSummary:

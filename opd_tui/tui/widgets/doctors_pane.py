@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from rich.text import Text
-from textual.widgets import DataTable
 
 from ...domain.models import DoctorDay
+from .partial_table import PartialTable
 
 COLUMNS = [("code", "Code"), ("doctor", "Doctor"), ("dept", "Department"), ("room", "Room"),
            ("booked", "Booked"), ("wait", "Wait"), ("state", "State")]
@@ -24,7 +24,7 @@ def doctor_state(day: DoctorDay, slots_today: int) -> str:
     return ", ".join(parts) or "available"
 
 
-class DoctorsPane(DataTable[Text]):
+class DoctorsPane(PartialTable[Text]):
     """One row per active doctor, keyed by doctor id, updated by diff."""
 
     def __init__(self, **kwargs) -> None:  # noqa: ANN003

@@ -19,6 +19,8 @@ from textual.message import Message
 from textual.widgets import DataTable
 from textual.widgets.data_table import CellDoesNotExist
 
+from .partial_table import PartialTable
+
 from ...domain.enums import SlotStatus
 from ...domain.models import SlotSummary
 
@@ -82,7 +84,7 @@ def cell_text(slot: SlotSummary, width: int = 0) -> str:
     return f"{SYMBOL[slot.status]} {slot.occupancy}/{slot.capacity}{word}{waiting}"
 
 
-class SlotGrid(DataTable[Text]):
+class SlotGrid(PartialTable[Text]):
     """The day's slots of every doctor; the cursor is the selected slot."""
 
     COMPONENT_CLASSES = {

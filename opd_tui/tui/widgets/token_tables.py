@@ -6,10 +6,10 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from rich.text import Text
-from textual.widgets import DataTable
 
 from ...domain.enums import TokenStatus
 from ...domain.models import Token
+from .partial_table import PartialTable
 
 STATUS_WORDS = {
     TokenStatus.BOOKED: "booked",
@@ -23,7 +23,7 @@ STATUS_WORDS = {
 }
 
 
-class TokenTable(DataTable[Text]):
+class TokenTable(PartialTable[Text]):
     """Tokens keyed by id; rows are updated by diff and the cursor follows its token."""
 
     COLUMNS: list[tuple[str, str]] = []
