@@ -412,6 +412,34 @@ class Reader:
 
         return self._read(query)
 
+    def waiting_counts(self, day: date, now: datetime | None = None) -> dict[int, int]:
+        """Per doctor, patients still waiting to be seen (the kiosk's "N waiting"):
+        checked in, or booked or waitlisted in a slot under way."""
+
+        def query(conn: Connection) -> dict[int, int]:
+            at = self._now(conn, now)
+            rows = conn.execute(
+                select(T.c.doctor_id, func.count())
+                .select_from(T.join(S, S.c.id == T.c.slot_id))
+                .where(
+                    S.c.day == day,
+                    or_(
+                        T.c.status == TokenStatus.CHECKED_IN.value,
+                        and_(
+                            T.c.status.in_(
+                                [TokenStatus.BOOKED.value, TokenStatus.WAITLISTED.value]
+                            ),
+                            S.c.start <= at,
+                            S.c.end > at,
+                        ),
+                    ),
+                )
+                .group_by(T.c.doctor_id)
+            )
+            return {doctor_id: n for doctor_id, n in rows}
+
+        return self._read(query)
+
     def day_summary(self, day: date) -> DaySummary:
         def query(conn: Connection) -> DaySummary:
             rows = conn.execute(
