@@ -429,3 +429,32 @@ def test_big_letters_for_every_character_of_a_token_number() -> None:
     assert [len(line) for line in render_lines("RAO-014", 1)] == [32, 32, 32]
     assert len(render_lines("RAO-014", 2)) == 5
     assert not can_draw("RAO_1") and not can_draw("")
+
+
+async def test_a_number_too_wide_for_big_letters_is_shown_whole_in_plain_text() -> None:
+    from textual.app import App, ComposeResult
+
+    class Narrow(App[None]):
+        def compose(self) -> ComposeResult:
+            yield BigText("PILLAI-025", max_scale=2, id="wide")
+
+    app = Narrow()
+    async with app.run_test(size=(40, 5)) as pilot:
+        await pilot.pause()
+        lines = screen_text(app).splitlines()
+        assert lines[0].strip() == "PILLAI-025" and lines[1].strip() == ""
+    app = Narrow()
+    async with app.run_test(size=(100, 7)) as pilot:
+        await pilot.pause()
+        assert "PILLAI-025" not in screen_text(app)  # drawn big instead, 5 lines high
+        assert app.query_one("#wide").size.height == 5
+
+
+async def test_a_day_with_no_place_left_says_so(engine: AllocationEngine) -> None:
+    done = engine.add_doctor("Meera Pillai", "PILLAI", "General Medicine", "110")
+    engine.generate_slots(done.id, DAY, time(8), time(10), 60, 4)  # ended by 10:30
+    async with kiosk_open(engine) as pilot:
+        await press(pilot, "enter")
+        assert "No doctor has a place left today." in screen_text(pilot.app)
+        await press(pilot, "1", "enter")
+        assert isinstance(pilot.app.screen, DepartmentScreen)

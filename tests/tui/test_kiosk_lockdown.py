@@ -138,6 +138,15 @@ async def test_the_exit_pin_closes_the_kiosk_and_nothing_else_does(day: Day) -> 
     assert database_state(day.engine) == before
 
 
+async def test_a_pin_of_letters_can_be_typed(day: Day) -> None:
+    async with kiosk_open(day.engine, exit_pin="open-Sesame") as pilot:
+        await press(pilot, "ctrl+q")
+        await type_text(pilot, "open-Sesame")
+        await pilot.press("enter")
+        await pilot.pause()
+    assert pilot.app.return_code == 0 and not pilot.app.is_running
+
+
 async def test_wrong_pins_lock_the_exit_for_a_while(day: Day) -> None:
     async with kiosk_open(day.engine, exit_pin="4321") as pilot:
         app = pilot.app

@@ -11,6 +11,7 @@ fit even at the small size, is shown as plain bold text: never cut off.
 from __future__ import annotations
 
 from rich.segment import Segment
+from rich.style import Style
 from textual.geometry import Size
 from textual.strip import Strip
 from textual.widget import Widget
@@ -108,7 +109,7 @@ def fitting_scale(text: str, width: int, max_scale: int) -> int:
     if not can_draw(text):
         return 0
     pixels_wide = bitmap_width(text)
-    for scale in range(max_scale, 0, -1):
+    for scale in range(min(max_scale, 2), 0, -1):
         if pixels_wide * scale <= width:
             return scale
     return 0
@@ -178,6 +179,8 @@ class BigText(Widget):
         style = self.rich_style
         if y >= len(lines) or width <= 0:
             return Strip.blank(width, style)
+        if self.scale_for(width) == 0:
+            style += Style(bold=True)
         if len(lines) == 1 and len(lines[0]) > width:
             # Plain text that does not fit: keep the end, where the number is.
             line = "…" + lines[0][-(width - 1):] if width > 1 else lines[0][-width:]

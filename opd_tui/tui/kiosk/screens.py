@@ -269,6 +269,8 @@ class DepartmentScreen(ChoiceScreen):
             (i for i in range(choices.option_count) if not choices.get_option_at_index(i).disabled),
             None,
         )
+        if choices.highlighted is None:
+            self.say_problem("No doctor has a place left today. Please ask at the desk.")
         choices.focus()
 
     @on(OptionList.OptionSelected, "#choices")
@@ -500,7 +502,9 @@ class ExitPinScreen(ModalScreen[bool], inherit_bindings=False):
     def compose(self) -> ComposeResult:
         with Vertical(id="pin-box"):
             yield Label("Staff: exit PIN", id="pin-title")
-            yield Input(password=True, restrict=r"[0-9]*", max_length=32, id="pin")
+            # A PIN of digits takes only digits; any other PIN, any characters.
+            digits = r"[0-9]*" if self._pin.isdigit() else None
+            yield Input(password=True, restrict=digits, id="pin")
             yield Static("", id="pin-problem")
             yield Label("ENTER  close the kiosk     ESC  cancel", id="pin-hint")
 
