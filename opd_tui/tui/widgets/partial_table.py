@@ -39,7 +39,12 @@ class PartialTable(DataTable[CellType], Generic[CellType]):
         for cache in (self._cell_render_cache, self._row_render_cache):
             for key in [k for k in cache.keys() if k[0] == row]:
                 cache.discard(key)
-        y = self.header_height + self._row_locations.get(row)  # rows are one line high
+        # The row's cell values are cached by row index too: without this, a second
+        # change to a row kept showing its first.
+        index = self._row_locations.get(row)
+        for key in [k for k in self._row_renderable_cache.keys() if k[1] == index]:
+            self._row_renderable_cache.discard(key)
+        y = self.header_height + index  # rows are one line high
         for key in [k for k in self._line_cache.keys() if k[0] == y]:
             self._line_cache.discard(key)
         self.refresh(Region(0, y - round(self.scroll_y), self.size.width, 1))
