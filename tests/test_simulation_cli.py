@@ -96,12 +96,35 @@ def test_text_output_without_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert "engine operations" in out
 
 
-def test_without_headless_the_live_screen_is_not_there_yet(
-    capsys: pytest.CaptureFixture[str],
+def test_without_headless_the_live_screen_opens_on_a_private_database(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    code, out, err = _run(capsys)
-    assert code == 2
-    assert "live simulation screen is not available yet" in err
+    from opd_tui.tui.simulation.app import SimulationApp
+
+    opened: list[SimulationApp] = []
+    monkeypatch.setattr(SimulationApp, "run", lambda app: opened.append(app))
+    monkeypatch.setenv("OPD_DB_URL", "sqlite:////nonexistent/desk.sqlite3")
+    code, _, err = _run(capsys, "--seed", "5", "--doctors", "2", "--speed", "300",
+                        "--no-show-rate", "0.25")
+    assert code == 0 and err == ""
+    [app] = opened
+    assert app.config == SimulationConfig(seed=5, doctors=2, no_show_rate=0.25)
+    assert app.speed == 300
+    assert app.engine is None  # the screen opens its own in-memory database
+
+
+def test_live_speed_is_checked(capsys: pytest.CaptureFixture[str]) -> None:
+    for bad in ("0", "1201", "fast"):
+        with pytest.raises(SystemExit) as exit_:
+            _run(capsys, "--speed", bad)
+        assert exit_.value.code == 2
+        assert "--speed" in capsys.readouterr().err
+
+
+def test_live_with_a_database_that_cannot_open_says_so(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = _run(capsys, "--db", "nosuchdriver://x")
+    assert code == 1
+    assert "cannot open nosuchdriver://x" in err
 
 
 def test_headless_uses_a_private_database_never_the_desks(

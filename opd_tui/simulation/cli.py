@@ -32,6 +32,9 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
                         help="seed of every random draw: same seed, same day (default 1)")
     parser.add_argument("--doctors", default=argparse.SUPPRESS,
                         help="number of doctors (default 3)")
+    parser.add_argument("--speed", type=_speed, default=60, metavar="N",
+                        help="live screen: simulated seconds per real second, 1 to 1200 "
+                        "(default 60; + and - change it)")
     parser.add_argument("--db", metavar="URL", default=None,
                         help="SQLAlchemy URL to simulate into (default: a private in-memory "
                         "database; never the desk's own)")
@@ -48,6 +51,16 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
                            help=f"{help_text} (default {shown})".replace("(default )",
                                                                             "(default none)"))
     parser.set_defaults(handler=run_simulate)
+
+
+def _speed(text: str) -> int:
+    try:
+        speed = int(text)
+    except ValueError:
+        speed = 0
+    if not 1 <= speed <= 1200:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number from 1 to 1200")
+    return speed
 
 
 def config_from_args(args: argparse.Namespace) -> SimulationConfig:
@@ -70,13 +83,13 @@ def _explain(error: ValidationError) -> str:
 
 
 def run_simulate(args: argparse.Namespace) -> int:
-    if not args.headless:
-        return _run_live(args)
     try:
         config = config_from_args(args)
     except ValidationError as error:
         print(_explain(error), file=sys.stderr)
         return 2
+    if not args.headless:
+        return _run_live(config, args.db, args.speed)
     return _run_headless(config, args.db, as_json=args.json)
 
 
@@ -102,11 +115,20 @@ def _run_headless(config: SimulationConfig, db_url: str | None, *, as_json: bool
     return 0
 
 
-def _run_live(args: argparse.Namespace) -> int:
-    """The live simulation screen (to be built on the desk's slot grid)."""
-    print(
-        "opd-tui simulate: the live simulation screen is not available yet; "
-        "run `opd-tui simulate --headless` for the day's figures.",
-        file=sys.stderr,
-    )
-    return 2
+def _run_live(config: SimulationConfig, db_url: str | None, speed: int) -> int:
+    """The live simulation screen (Textual is imported here, never by a headless run)."""
+    from ..engine import AllocationEngine
+    from ..tui.simulation import run_live
+
+    engine = None
+    if db_url:
+        try:
+            engine = AllocationEngine.open(db_url)
+        except Exception as error:  # noqa: BLE001 - any failure to open is the user's URL
+            print(f"opd-tui simulate: cannot open {db_url}: {error}", file=sys.stderr)
+            return 1
+    try:
+        return run_live(config, engine, speed=speed)
+    finally:
+        if engine is not None:
+            engine.close()

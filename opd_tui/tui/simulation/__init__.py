@@ -1,0 +1,21 @@
+"""The live simulation screen: a synthetic OPD day played on the slot grid.
+
+`opd-tui simulate` opens it as an app (`SimulationApp`); the desk pushes the
+same `SimulationScreen` on a private in-memory database.
+"""
+
+from .app import SimulationApp, run_live
+from .live import SPEEDS, Frame, LiveClock, LiveDay
+from .screen import SimulationScreen
+from .summary_screen import DaySummaryScreen
+
+__all__ = [
+    "SPEEDS",
+    "DaySummaryScreen",
+    "Frame",
+    "LiveClock",
+    "LiveDay",
+    "SimulationApp",
+    "SimulationScreen",
+    "run_live",
+]
