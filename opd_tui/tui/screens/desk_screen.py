@@ -40,6 +40,7 @@ from ..modals import (
     SearchModal,
 )
 from ..modals.form import model_problems
+from ..simulation import SimulationScreen
 from ..widgets import LEGEND, DeskHeader, DoctorsPane, GridRow, SeatedTokens, SlotGrid, WaitlistPane
 from ..widgets.slot_grid import cell_text
 from ..widgets.token_tables import TokenTable
@@ -113,6 +114,8 @@ PALETTE = [
     DeskAction("deactivate_doctor", "Deactivate doctor", "Take the selected doctor off the desk"),
     DeskAction("generate", "Generate slots", "Cut the selected doctor's day into equal slots"),
     DeskAction("toggle_theme", "Light/dark theme", "Switch between the dark and light theme"),
+    DeskAction("simulate", "Simulation", "Play a synthetic OPD day live, on a private in-memory "
+               "database (never this desk's)"),
 ]
 
 TOKEN_ACTIONS = {"check_in", "complete", "no_show", "cancel_token", "move"}
@@ -141,6 +144,7 @@ class DeskScreen(Screen[None]):
         Binding("g", "generate", "Generate slots", show=False),
         Binding("escape", "stop_move", "Stop moving", show=True),
         Binding("ctrl+t", "toggle_theme", "Light/dark", show=False),
+        Binding("S", "simulate", "Simulation", key_display="S", show=False),
     ]
 
     day: var[date] = var(date.min, init=False)
@@ -894,3 +898,7 @@ class DeskScreen(Screen[None]):
 
     def action_toggle_theme(self) -> None:
         self.desk.toggle_theme()
+
+    def action_simulate(self) -> None:
+        # No engine given: the simulated day gets a private in-memory database.
+        self.app.push_screen(SimulationScreen())
