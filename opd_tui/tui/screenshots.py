@@ -3,7 +3,8 @@
     python -m opd_tui.tui.screenshots [--out screenshots]
 
 Each picture is the desk on an in-memory copy of the demo day of Monday
-10 March 2025 at 10:40, driven by the keys a receptionist would press.
+10 March 2025 at 10:40, driven by the keys a receptionist would press; then
+the kiosk's and the live simulation's own pictures (kiosk-*, simulation-*).
 """
 
 from __future__ import annotations
@@ -77,6 +78,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     from .kiosk.screenshots import take_all as take_kiosk  # the kiosk's pictures (kiosk-*.svg)
 
     for path in take_kiosk(out):
+        print(path)
+    from .simulation.screenshots import take_all as take_simulation  # simulation-*.svg
+
+    for path in take_simulation(out):
         print(path)
     return 0
 
