@@ -1,0 +1,197 @@
+"""How the engine sets up its databases (issue 2, "Database").
+
+SQLite: a private file (0600) in the user's data directory unless a URL is
+given, WAL, synchronous=NORMAL, foreign keys on, a busy timeout of at least
+5 s, writes in BEGIN IMMEDIATE and reads in a plain BEGIN; an in-memory
+database shared by every thread. PostgreSQL: READ COMMITTED.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import threading
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, event, text
+
+from invariants import check_invariants
+from opd_tui.db.connect import connect, default_url
+from opd_tui.engine import AllocationEngine
+
+DAY = datetime(2026, 3, 2)
+NOW = DAY.replace(hour=8)
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def _pragmas(dbapi_connection: object) -> dict[str, object]:
+    """The settings of one pooled DB-API connection (read outside any transaction)."""
+    cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
+    try:
+        return {
+            name: cursor.execute(f"PRAGMA {name}").fetchone()[0]
+            for name in ("journal_mode", "synchronous", "foreign_keys", "busy_timeout")
+        }
+    finally:
+        cursor.close()
+
+
+@pytest.fixture
+def statements() -> Iterator[list[str]]:
+    """Every SQL statement any engine sends while the test runs."""
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, *args) -> None:  # noqa: ANN001
+        seen.append(statement.strip())
+
+    event.listen(Engine, "before_cursor_execute", record)
+    yield seen
+    event.remove(Engine, "before_cursor_execute", record)
+
+
+def test_a_new_database_file_is_readable_by_its_owner_only(tmp_path: Path) -> None:
+    path = tmp_path / "clinic" / "opd.sqlite3"
+    eng = AllocationEngine.open(f"sqlite:///{path}")
+    try:
+        doctor = eng.add_doctor("Dr Private", "PRIV")
+        slot = eng.add_slot(doctor.id, DAY.replace(hour=9), DAY.replace(hour=10), 2)
+        eng.book(slot.id, "Lakshmi Devi", "WALKIN", now=NOW)
+        assert _mode(path) == 0o600
+        wal = path.with_name(path.name + "-wal")
+        assert wal.exists() and _mode(wal) == 0o600  # the log holds patient names too
+    finally:
+        eng.close()
+
+
+def test_sqlite_connections_use_wal_normal_sync_foreign_keys_and_a_busy_timeout(
+    tmp_path: Path,
+) -> None:
+    engine = connect(f"sqlite:///{tmp_path / 'opd.sqlite3'}")
+    raw = engine.raw_connection()
+    try:
+        pragmas = _pragmas(raw)
+    finally:
+        raw.close()
+        engine.dispose()
+    assert pragmas["journal_mode"] == "wal"
+    assert pragmas["synchronous"] == 1  # NORMAL
+    assert pragmas["foreign_keys"] == 1
+    assert pragmas["busy_timeout"] >= 5000
+
+
+def test_every_pooled_connection_gets_the_settings(tmp_path: Path) -> None:
+    """Not just the first: two connections open at once both have them."""
+    engine = connect(f"sqlite:///{tmp_path / 'opd.sqlite3'}")
+    one, two = engine.raw_connection(), engine.raw_connection()
+    try:
+        for raw in (one, two):
+            pragmas = _pragmas(raw)
+            assert (pragmas["journal_mode"], pragmas["synchronous"], pragmas["foreign_keys"]) == (
+                "wal", 1, 1)
+            assert pragmas["busy_timeout"] >= 5000
+    finally:
+        one.close()
+        two.close()
+        engine.dispose()
+
+
+def test_writes_begin_immediate_and_reads_begin_deferred(
+    tmp_path: Path, statements: list[str]
+) -> None:
+    eng = AllocationEngine.open(f"sqlite:///{tmp_path / 'opd.sqlite3'}")
+    try:
+        doctor = eng.add_doctor("Dr Lock", "LOCK")
+        slot = eng.add_slot(doctor.id, DAY.replace(hour=9), DAY.replace(hour=10), 2)
+        statements.clear()
+        eng.book(slot.id, "Farhan Ali", "ONLINE", now=NOW)
+        assert statements[0].upper() == "BEGIN IMMEDIATE", statements[:3]
+        assert not any(s.upper() == "BEGIN" for s in statements)
+        statements.clear()
+        eng.slot_view(slot.id, now=NOW)
+        assert statements[0].upper() == "BEGIN", statements[:3]
+        assert not any("IMMEDIATE" in s.upper() for s in statements)
+    finally:
+        eng.close()
+
+
+def test_the_default_database_lives_in_the_user_data_directory() -> None:
+    home = Path(os.environ["XDG_DATA_HOME"])  # a temporary directory (tests/conftest.py)
+    expected = home / "opd-tui" / "opd.sqlite3"
+    assert default_url() == f"sqlite:///{expected}"
+    assert not expected.exists()
+    eng = AllocationEngine.open()
+    try:
+        eng.add_doctor("Dr Default", "DFLT")
+    finally:
+        eng.close()
+    assert expected.exists()
+    assert _mode(expected) == 0o600
+    assert _mode(expected.parent) & 0o077 == 0  # a new directory is private too
+    again = AllocationEngine.open()
+    try:
+        assert [d.code for d in again.doctors()] == ["DFLT"]
+    finally:
+        again.close()
+
+
+def test_an_in_memory_database_is_one_database_for_every_thread() -> None:
+    eng = AllocationEngine.open("sqlite:///:memory:")
+    try:
+        doctor = eng.add_doctor("Dr Shared", "SHR")
+        slot = eng.add_slot(doctor.id, DAY.replace(hour=9), DAY.replace(hour=10), 40)
+        seen_in_worker: dict[str, object] = {}
+
+        def worker() -> None:
+            seen_in_worker["doctors"] = [d.code for d in eng.doctors()]
+            seen_in_worker["token"] = eng.book(slot.id, "Worker Patient", "PAID", now=NOW)
+
+        t = threading.Thread(target=worker)
+        t.start()
+        t.join(timeout=30)
+        assert seen_in_worker["doctors"] == ["SHR"]  # the main thread's data, seen there
+        token = seen_in_worker["token"]
+        assert eng.token(token.id).patient_name == "Worker Patient"  # and back here
+
+        # Several threads at once: every booking lands, nothing is over-filled.
+        errors: list[BaseException] = []
+
+        def desk(n: int) -> None:
+            try:
+                for i in range(15):
+                    eng.book(slot.id, f"Thread{n} Patient {i}", "WALKIN",
+                             now=NOW + timedelta(seconds=i))
+            except BaseException as error:  # noqa: BLE001
+                errors.append(error)
+
+        threads = [threading.Thread(target=desk, args=(n,)) for n in range(4)]
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join(timeout=60)
+        assert errors == []
+        view = eng.slot_view(slot.id, now=NOW)
+        assert view.occupancy == 40 and len(view.waitlist) == 1 + 4 * 15 - 40
+        check_invariants(eng, NOW)
+    finally:
+        eng.close()
+
+
+def test_postgresql_runs_read_committed(pg_url: str) -> None:
+    engine = connect(pg_url)
+    try:
+        with engine.connect() as conn:
+            assert conn.execute(text("SHOW transaction_isolation")).scalar() == "read committed"
+            assert conn.get_isolation_level() == "READ COMMITTED"
+    finally:
+        engine.dispose()
+    eng = AllocationEngine.open(pg_url)
+    try:
+        assert eng.dialect == "postgresql"
+    finally:
+        eng.close()
