@@ -11,6 +11,8 @@ PostgreSQL: READ COMMITTED; the engine locks the slot rows it touches.
 from __future__ import annotations
 
 import os
+import sqlite3
+import time
 from pathlib import Path
 
 import platformdirs
@@ -47,6 +49,24 @@ def _create_private_file(path: Path) -> None:
     os.close(fd)
 
 
+def _use_wal(cursor: sqlite3.Cursor) -> None:
+    """Switch a file to WAL, waiting out other desks that open it at the same moment.
+
+    The switch needs the file to itself, and SQLite answers "locked" at once
+    instead of calling the busy handler when two connections race for it.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            if cursor.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
+
+
 def _sqlite_engine(url: URL) -> Engine:
     if is_memory(url):
         # One shared connection: the default pool would give every thread its
@@ -67,11 +87,11 @@ def _sqlite_engine(url: URL) -> Engine:
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001
         cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         if not is_memory(url):
-            cursor.execute("PRAGMA journal_mode=WAL")
+            _use_wal(cursor)
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         cursor.close()
 
     @event.listens_for(engine, "begin")

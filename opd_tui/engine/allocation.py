@@ -78,6 +78,25 @@ def _is_transient(error: DBAPIError) -> bool:
     return "database is locked" in text or "database is busy" in text
 
 
+def retrying(attempt: Callable[[], R]) -> R:
+    """Run `attempt` until it gets through a busy or contended database.
+
+    A busy SQLite file, a PostgreSQL deadlock or serialization failure, or a
+    row changed under the command rolls the attempt back; after a short, growing
+    pause it runs again. Refusals (`OPDError`) and real faults are raised.
+    """
+    for n in range(MAX_ATTEMPTS):
+        try:
+            return attempt()
+        except Conflict:
+            pass
+        except DBAPIError as error:
+            if not _is_transient(error):
+                raise
+        sleep(min(0.5, 0.005 * 2**n) * random.uniform(0.5, 1.5))
+    raise DatabaseBusy("The database stayed busy; nothing was changed. Please try again.")
+
+
 class AllocationEngine(Reader):
     """The one allocation engine: every rule, every write, every backend."""
 
@@ -95,7 +114,7 @@ class AllocationEngine(Reader):
     def open(cls, url: str | None = None) -> AllocationEngine:
         """Open (creating or upgrading) the database at `url`; default: the embedded file."""
         engine = connect(url)
-        upgrade(engine)
+        retrying(lambda: upgrade(engine))
         return cls(engine)
 
     @property
@@ -136,19 +155,14 @@ class AllocationEngine(Reader):
     ) -> tuple[R, list[Event]]:
         """Run `work` in one transaction, again after a transient failure."""
         requested = inputs.validate(inputs.Clock, now=now).now
-        for attempt in range(MAX_ATTEMPTS):
-            try:
-                with self._serial(), self._engine.begin() as conn:
-                    unit = Unit.begin(conn, requested, self._doctor_code, moves_clock=moves_clock)
-                    result = work(unit)
-                    return result, unit.finish(return_events=return_events)
-            except Conflict:
-                pass
-            except DBAPIError as error:
-                if not _is_transient(error):
-                    raise
-            sleep(min(0.5, 0.005 * 2**attempt) * random.uniform(0.5, 1.5))
-        raise DatabaseBusy("The database stayed busy; nothing was changed. Please try again.")
+
+        def attempt() -> tuple[R, list[Event]]:
+            with self._serial(), self._engine.begin() as conn:
+                unit = Unit.begin(conn, requested, self._doctor_code, moves_clock=moves_clock)
+                result = work(unit)
+                return result, unit.finish(return_events=return_events)
+
+        return retrying(attempt)
 
     def _command(
         self, work: Callable[[Unit], R], now: datetime | None = None, *, moves_clock: bool = True

@@ -6,7 +6,9 @@ change a token (`Unit.change`), which also keeps occupancy counts and writes
 the event. Nothing reaches the database but through here.
 
 Locking: on PostgreSQL a unit locks every slot of each doctor-day it touches
-with SELECT ... FOR UPDATE, in ascending id order, before reading them; token
+with SELECT ... FOR NO KEY UPDATE, in ascending id order, before reading them
+(NO KEY: a token inserted elsewhere only key-shares its doctor's row, so a
+doctor locked for a command never waits on, or blocks, such an insert); token
 updates are compare-and-set on (status, slot), so a row changed by someone who
 did not hold those locks makes the command start over instead of acting on a
 stale read. On SQLite the unit already holds the write lock (BEGIN IMMEDIATE).
@@ -192,7 +194,7 @@ _LOCK_DAY = (
     select(*SLOT_COLUMNS, _SEATED_IN_SLOT)
     .where(S.c.doctor_id == bindparam("doctor_id"), S.c.day == bindparam("day"))
     .order_by(S.c.id)
-    .with_for_update()
+    .with_for_update(key_share=True)
 )
 _SLOT_OF = select(S.c.id, S.c.doctor_id, S.c.day)
 _LOCK_SLOT_DAY = (
@@ -208,7 +210,7 @@ _LOCK_SLOT_DAY = (
         .scalar_subquery(),
     )
     .order_by(S.c.id)
-    .with_for_update()
+    .with_for_update(key_share=True)
 )
 _TOKEN = select(*TOKEN_COLUMNS).where(T.c.id == bindparam("token_id"))
 _NEXT_NUMBER = (
@@ -237,7 +239,9 @@ _CHANGE_TOKEN = (
 )
 _INSERT_EVENTS = insert(schema.events)
 _LOCK_DOCTOR = (
-    select(schema.doctors).where(schema.doctors.c.id == bindparam("doctor_id")).with_for_update()
+    select(schema.doctors)
+    .where(schema.doctors.c.id == bindparam("doctor_id"))
+    .with_for_update(key_share=True)
 )
 _IN_SLOT = (
     select(*TOKEN_COLUMNS)
@@ -332,7 +336,7 @@ class Unit:
                 select(*SLOT_COLUMNS, _SEATED_IN_SLOT)
                 .where(condition)
                 .order_by(S.c.id)
-                .with_for_update()
+                .with_for_update(key_share=True)
             ).all()
         self._load(wanted, rows)
 

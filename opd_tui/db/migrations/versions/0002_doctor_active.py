@@ -17,10 +17,9 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("doctors") as batch:
-        batch.add_column(
-            sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true())
-        )
+    op.add_column(
+        "doctors", sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true())
+    )
 
 
 def downgrade() -> None:
