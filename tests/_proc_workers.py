@@ -113,7 +113,8 @@ def desk(url: str, setup: str, desk_no: int, plan: dict[str, Any], barrier: Any,
                     token = eng.emergency(doctor_id, name, slot_id=rng.choice([slot_id, None]),
                                           now=now)
                 else:
-                    token = eng.book(slot_id, name, rng.choice(SOURCE_MIX), now=now)
+                    token = eng.book(slot_id, name, rng.choice(plan.get("sources", SOURCE_MIX)),
+                                     now=now)
                 report["bookings"].append(
                     {"id": token.id, "seq": token.seq, "number": token.number,
                      "status": str(token.status), "slot_id": token.slot_id}

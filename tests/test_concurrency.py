@@ -79,6 +79,28 @@ def test_four_desks_lose_nothing_and_never_overfill(backend_url: str) -> None:
         assert locked == 0, f"BEGIN IMMEDIATE desks hit 'database is locked' {locked} times"
 
 
+def test_four_desks_racing_for_three_seats_never_overfill(backend_url: str) -> None:
+    """The tightest race: no emergencies, no cancels, three seats a slot. Every
+    desk's seat count must be read after it holds the slot's lock, never from a
+    snapshot taken while it waited for another desk to commit."""
+    plan = workers.prepare_day(backend_url, 60, capacity=3)
+    plan["emergency_rate"] = 0.0
+    plan["cancel_rate"] = 0.0
+    plan["sources"] = ["WALKIN", "ONLINE", "FOLLOWUP", "PAID"]
+    reports = workers.run_desks(backend_url, "project", plan, desks=DESKS)
+    assert not [e for r in reports for e in r["errors"]]
+    eng = AllocationEngine.open(backend_url)
+    try:
+        for slot_id, _doctor in plan["slots"]:
+            view = eng.slot_view(slot_id, now=workers.NOW)
+            assert view.occupancy <= view.capacity, (
+                f"slot {slot_id}: {view.occupancy} seated, capacity {view.capacity}"
+            )
+        check_invariants(eng, workers.NOW)
+    finally:
+        eng.close()
+
+
 def test_postgres_desks_never_deadlock(pg_url: str) -> None:
     """Commands lock what they touch in one order, so desks queue instead of
     deadlocking: every deadlock PostgreSQL breaks costs its desks a stall of

@@ -171,16 +171,6 @@ _OCCUPANCY = (
     .select_from(T)
     .where(T.c.slot_id == bindparam("slot_id"), status_in(SEAT_HOLDING))
 )
-# Loading a doctor's day brings each slot's occupancy with it: a booking needs
-# its own slot's, a bump or a closure the later slots'.
-_SEATED_IN_SLOT = (
-    select(func.count())
-    .select_from(T)
-    .where(T.c.slot_id == S.c.id, status_in(SEAT_HOLDING))
-    .correlate(S)
-    .scalar_subquery()
-    .label("occupancy")
-)
 _READ_CLOCK = select(schema.clock.c.now).where(schema.clock.c.id == 1)
 _MOVE_CLOCK = (
     update(schema.clock)
@@ -191,14 +181,14 @@ _MOVE_CLOCK = (
     .values(now=bindparam("at"))
 )
 _LOCK_DAY = (
-    select(*SLOT_COLUMNS, _SEATED_IN_SLOT)
+    select(*SLOT_COLUMNS)
     .where(S.c.doctor_id == bindparam("doctor_id"), S.c.day == bindparam("day"))
     .order_by(S.c.id)
     .with_for_update(key_share=True)
 )
 _SLOT_OF = select(S.c.id, S.c.doctor_id, S.c.day)
 _LOCK_SLOT_DAY = (
-    select(*SLOT_COLUMNS, _SEATED_IN_SLOT)
+    select(*SLOT_COLUMNS)
     .where(
         S.c.doctor_id
         == _SLOT_OF.with_only_columns(S.c.doctor_id)
@@ -333,7 +323,7 @@ class Unit:
         else:
             condition = or_(*(and_(S.c.doctor_id == d, S.c.day == day) for d, day in wanted))
             rows = self.conn.execute(
-                select(*SLOT_COLUMNS, _SEATED_IN_SLOT)
+                select(*SLOT_COLUMNS)
                 .where(condition)
                 .order_by(S.c.id)
                 .with_for_update(key_share=True)
@@ -347,7 +337,6 @@ class Unit:
             slot = slot_from_row(row)
             self.slots[slot.id] = slot
             self._days[(slot.doctor_id, slot.day)].append(slot)
-            self._occupancy[slot.id] = row.occupancy
         for key in keys:
             self._days[key].sort(key=lambda s: s.start)
 
@@ -410,6 +399,12 @@ class Unit:
     # -- reading tokens -------------------------------------------------------
 
     def occupancy(self, slot_id: int) -> int:
+        """Seat holders of a locked slot: counted once, then kept by `change`.
+
+        Counted in a statement of its own, after the lock is held: on PostgreSQL
+        a count inside the locking SELECT would come from the snapshot taken
+        before waiting for the lock, missing the seats the previous holder took.
+        """
         if slot_id not in self._occupancy:
             self._occupancy[slot_id] = self.conn.execute(
                 _OCCUPANCY, {"slot_id": slot_id}
