@@ -147,6 +147,8 @@ class OPDDay(RuleBasedStateMachine):
             for capacity, minutes, gap, booked in slots:
                 start += timedelta(minutes=gap)
                 end = start + timedelta(minutes=minutes)
+                if end > DAY + timedelta(days=1):
+                    break  # a late session keeps the slots that end by midnight
                 slot = self.engine.add_slot(doctor.id, start, end, capacity)
                 self.model.add_slot(slot.id, doctor.id, slot.start, slot.end, slot.capacity)
                 self.slot_ids.append(slot.id)
