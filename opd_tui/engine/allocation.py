@@ -367,6 +367,7 @@ class AllocationEngine(Reader):
             day = unit.now.date()
             unit.lock_days([(req.doctor_id, day)])
             open_slots = [s for s in unit.day_slots(req.doctor_id, day) if s.bookable(unit.now)]
+            unit.count_seats(open_slots)
             if not open_slots:
                 raise NoSeat(f"Dr {doctor.name} has no open slot left today.")
             slot = next((s for s in open_slots if unit.has_free_seat(s)), open_slots[0])

@@ -202,6 +202,11 @@ _LOCK_SLOT_DAY = (
     .order_by(S.c.id)
     .with_for_update(key_share=True)
 )
+_OCCUPANCY_OF_SLOTS = (
+    select(T.c.slot_id, func.count())
+    .where(T.c.slot_id.in_(bindparam("slot_ids", expanding=True)), status_in(SEAT_HOLDING))
+    .group_by(T.c.slot_id)
+)
 _TOKEN = select(*TOKEN_COLUMNS).where(T.c.id == bindparam("token_id"))
 _NEXT_NUMBER = (
     update(schema.doctor_days)
@@ -362,11 +367,14 @@ class Unit:
         return self._days[(doctor_id, day)]
 
     def later_bookable(self, slot: SlotState) -> list[SlotState]:
-        return [
+        """The doctor's later open slots that day, their seats counted."""
+        later = [
             s
             for s in self.day_slots(slot.doctor_id, slot.day)
             if s.start > slot.start and s.bookable(self.now)
         ]
+        self.count_seats(later)
+        return later
 
     def update_slot(self, slot: SlotState, **values: Any) -> None:
         self.conn.execute(update(S).where(S.c.id == slot.id).values(**values))
@@ -410,6 +418,14 @@ class Unit:
                 _OCCUPANCY, {"slot_id": slot_id}
             ).scalar_one()
         return self._occupancy[slot_id]
+
+    def count_seats(self, slots: Iterable[SlotState]) -> None:
+        """Count the seat holders of several locked slots in one statement."""
+        missing = [s.id for s in slots if s.id not in self._occupancy]
+        if len(missing) > 1:
+            counted = dict(self.conn.execute(_OCCUPANCY_OF_SLOTS, {"slot_ids": missing}).all())
+            for slot_id in missing:
+                self._occupancy[slot_id] = counted.get(slot_id, 0)
 
     def has_free_seat(self, slot: SlotState) -> bool:
         return self.occupancy(slot.id) < slot.capacity
