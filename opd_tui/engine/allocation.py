@@ -302,14 +302,14 @@ class AllocationEngine(Reader):
     ) -> list[Slot]:
         doctor = unit.lock_doctor(doctor_id)
         if not doctor.active:
-            raise InvalidInput(f"Dr {doctor.name} is deactivated.", field="doctor_id")
+            raise InvalidInput(f"{doctor.name} is deactivated.", field="doctor_id")
         unit.lock_days({(doctor_id, s.date()) for s, _ in times})
         added = []
         for start, end in times:
             for other in unit.day_slots(doctor_id, start.date()):
                 if other.start < end and start < other.end:
                     raise SlotOverlap(
-                        f"{start:%H:%M}-{end:%H:%M} overlaps Dr {doctor.name}'s "
+                        f"{start:%H:%M}-{end:%H:%M} overlaps {doctor.name}'s "
                         f"slot {other.label()} on {start:%d %b}."
                     )
             slot = unit.add_slot(doctor_id, start, end, capacity)
@@ -363,13 +363,13 @@ class AllocationEngine(Reader):
         def work(unit: Unit) -> Token:
             doctor = unit.lock_doctor(req.doctor_id)
             if not doctor.active:
-                raise InvalidInput(f"Dr {doctor.name} is not seeing patients.", field="doctor_id")
+                raise InvalidInput(f"{doctor.name} is not seeing patients.", field="doctor_id")
             day = unit.now.date()
             unit.lock_days([(req.doctor_id, day)])
             open_slots = [s for s in unit.day_slots(req.doctor_id, day) if s.bookable(unit.now)]
             unit.count_seats(open_slots)
             if not open_slots:
-                raise NoSeat(f"Dr {doctor.name} has no open slot left today.")
+                raise NoSeat(f"{doctor.name} has no open slot left today.")
             slot = next((s for s in open_slots if unit.has_free_seat(s)), open_slots[0])
             return self._seat_new(unit, slot, req.patient_name, req.source, req.patient_ref)
 
@@ -411,7 +411,7 @@ class AllocationEngine(Reader):
         for slot in unit.day_slots(doctor_id, unit.now.date()):
             if slot.bookable(unit.now):
                 return slot
-        raise NoSeat(f"Dr {doctor.name} has no open slot left today; choose another doctor.")
+        raise NoSeat(f"{doctor.name} has no open slot left today; choose another doctor.")
 
     def _seat_new(
         self,
@@ -655,7 +655,7 @@ class AllocationEngine(Reader):
             for slot in pending:
                 if slot.end + shift > midnight:
                     raise DelayRefused(
-                        f"A {req.minutes}-minute delay would push Dr {doctor.name}'s "
+                        f"A {req.minutes}-minute delay would push {doctor.name}'s "
                         f"{slot.label()} slot past midnight."
                     )
             for slot in pending:

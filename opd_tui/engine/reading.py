@@ -226,27 +226,11 @@ class Reader:
         """Every slot of the day with its counts, by doctor and start time."""
 
         def query(conn: Connection) -> list[SlotSummary]:
-            at = self._now(conn, now)
-            slots = [
-                slot_from_row(r)
-                for r in conn.execute(
-                    select(*SLOT_COLUMNS).where(S.c.day == day).order_by(S.c.doctor_id, S.c.start)
-                )
-            ]
-            counts = self._status_counts(conn, day)
-            summaries = []
-            for slot in slots:
-                by_status = counts.get(slot.id, {})
-                occupancy = sum(by_status.get(s.value, 0) for s in SEAT_HOLDING)
-                summaries.append(
-                    SlotSummary(
-                        **slot.view().model_dump(),
-                        occupancy=occupancy,
-                        waitlisted=by_status.get(TokenStatus.WAITLISTED.value, 0),
-                        status=slot_status(slot.closed, slot.end, slot.capacity, occupancy, at),
-                    )
-                )
-            return summaries
+            slots = conn.execute(
+                select(*SLOT_COLUMNS).where(S.c.day == day).order_by(S.c.doctor_id, S.c.start)
+            )
+            return self._summarise(slots, self._status_counts(conn, S.c.day == day),
+                                   self._now(conn, now))
 
         return self._read(query)
 
@@ -260,40 +244,37 @@ class Reader:
         def query(conn: Connection) -> list[SlotSummary]:
             if not wanted:
                 return []
-            at = self._now(conn, now)
-            slots = [
-                slot_from_row(r)
-                for r in conn.execute(select(*SLOT_COLUMNS).where(S.c.id.in_(wanted)))
-            ]
-            counts: dict[int, dict[str, int]] = defaultdict(dict)
-            for slot_id, status, n in conn.execute(
-                select(T.c.slot_id, T.c.status, func.count())
-                .where(T.c.slot_id.in_(wanted))
-                .group_by(T.c.slot_id, T.c.status)
-            ):
-                counts[slot_id][status] = n
-            summaries = []
-            for slot in slots:
-                by_status = counts.get(slot.id, {})
-                occupancy = sum(by_status.get(s.value, 0) for s in SEAT_HOLDING)
-                summaries.append(
-                    SlotSummary(
-                        **slot.view().model_dump(),
-                        occupancy=occupancy,
-                        waitlisted=by_status.get(TokenStatus.WAITLISTED.value, 0),
-                        status=slot_status(slot.closed, slot.end, slot.capacity, occupancy, at),
-                    )
-                )
-            return summaries
+            slots = conn.execute(select(*SLOT_COLUMNS).where(S.c.id.in_(wanted)))
+            return self._summarise(slots, self._status_counts(conn, S.c.id.in_(wanted)),
+                                   self._now(conn, now))
 
         return self._read(query)
 
     @staticmethod
-    def _status_counts(conn: Connection, day: date) -> dict[int, dict[str, int]]:
+    def _summarise(
+        rows: Iterable[Any], counts: dict[int, dict[str, int]], at: datetime
+    ) -> list[SlotSummary]:
+        summaries = []
+        for slot in map(slot_from_row, rows):
+            by_status = counts.get(slot.id, {})
+            occupancy = sum(by_status.get(s.value, 0) for s in SEAT_HOLDING)
+            summaries.append(
+                SlotSummary(
+                    **slot.view().model_dump(),
+                    occupancy=occupancy,
+                    waitlisted=by_status.get(TokenStatus.WAITLISTED.value, 0),
+                    status=slot_status(slot.closed, slot.end, slot.capacity, occupancy, at),
+                )
+            )
+        return summaries
+
+    @staticmethod
+    def _status_counts(conn: Connection, slots_where: Any) -> dict[int, dict[str, int]]:
+        """Tokens per status of each slot the condition on `slots` picks."""
         rows = conn.execute(
             select(T.c.slot_id, T.c.status, func.count())
             .select_from(T.join(S, S.c.id == T.c.slot_id))
-            .where(S.c.day == day)
+            .where(slots_where)
             .group_by(T.c.slot_id, T.c.status)
         )
         counts: dict[int, dict[str, int]] = defaultdict(dict)
@@ -311,7 +292,7 @@ class Reader:
             slots = [slot_from_row(r) for r in conn.execute(
                 select(*SLOT_COLUMNS).where(S.c.day == day)
             )]
-            counts = self._status_counts(conn, day)
+            counts = self._status_counts(conn, S.c.day == day)
             dd = schema.doctor_days
             delays = dict(
                 conn.execute(select(dd.c.doctor_id, dd.c.delay_minutes).where(dd.c.day == day)).all()
@@ -455,7 +436,7 @@ class Reader:
                 by_source[source] += n
             slots = [slot_from_row(r) for r in conn.execute(
                 select(*SLOT_COLUMNS).where(S.c.day == day))]
-            counts = self._status_counts(conn, day)
+            counts = self._status_counts(conn, S.c.day == day)
             over = sum(
                 1
                 for s in slots
