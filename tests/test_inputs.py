@@ -7,9 +7,10 @@ must change nothing: the event log and the slots involved read the same afterwar
 from __future__ import annotations
 
 import unicodedata
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
+from clinic import BEFORE_OPD, NEXT_DAY, at
 
 from opd_tui.domain.models import Doctor, Slot
 from opd_tui.engine import AllocationEngine
@@ -21,16 +22,7 @@ from opd_tui.errors import (
     SlotOverlap,
 )
 
-DAY = date(2030, 3, 4)
-NEXT_DAY = DAY + timedelta(days=1)
 MIDNIGHT = datetime.combine(NEXT_DAY, time(0))
-
-
-def at(hour: int, minute: int = 0, day: date = DAY) -> datetime:
-    return datetime.combine(day, time(hour, minute))
-
-
-BEFORE_OPD = at(8)
 
 
 @pytest.fixture

@@ -6,62 +6,10 @@ Written from the spec, through the public API only. Every command gets an explic
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
-
 import pytest
+from clinic import BEFORE_OPD, NEXT_DAY, at, make_clinic
 
-from opd_tui.engine import AllocationEngine
 from opd_tui.errors import DuplicateBooking, NotFound, OPDError, SlotNotBookable
-from opd_tui.domain.models import Doctor, Slot, Token
-
-DAY = date(2030, 3, 4)
-NEXT_DAY = DAY + timedelta(days=1)
-
-
-def at(hour: int, minute: int = 0, day: date = DAY) -> datetime:
-    return datetime.combine(day, time(hour, minute))
-
-
-BEFORE_OPD = at(8)
-
-
-@dataclass
-class Clinic:
-    """One doctor's day of consecutive half-hour slots from 09:00."""
-
-    engine: AllocationEngine
-    doctor: Doctor
-    slots: list[Slot]
-
-    def book(
-        self,
-        slot: int,
-        source: str,
-        name: str = "Ravi Kumar",
-        ref: str | None = None,
-        now: datetime = BEFORE_OPD,
-    ) -> Token:
-        return self.engine.book(self.slots[slot].id, name, source, patient_ref=ref, now=now)
-
-    def view(self, slot: int, now: datetime = BEFORE_OPD):
-        return self.engine.slot_view(self.slots[slot].id, now=now)
-
-    def fill(self, slot: int, *sources: str) -> list[Token]:
-        return [self.book(slot, s, name=f"Filler {chr(65 + i)}") for i, s in enumerate(sources)]
-
-
-def make_clinic(
-    engine: AllocationEngine, *capacities: int, code: str = "AR", day: date = DAY
-) -> Clinic:
-    doctor = engine.add_doctor(f"Doctor {code}", code)
-    slots = []
-    start = datetime.combine(day, time(9))
-    for capacity in capacities:
-        slots.append(engine.add_slot(doctor.id, start, start + timedelta(minutes=30), capacity))
-        start += timedelta(minutes=30)
-    return Clinic(engine, doctor, slots)
-
 
 # -- §2: numbers, seq, priorities ---------------------------------------------
 

@@ -6,53 +6,15 @@ Written from the spec, through the public API only. Every command gets an explic
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import datetime
 
 import pytest
-
-from opd_tui.domain.models import Doctor, Slot, Token
-from opd_tui.engine import AllocationEngine
-from opd_tui.errors import InvalidTransition, NotFound, OPDError, SlotNotBookable
+from clinic import BEFORE_OPD, Clinic, at, make_clinic
 from invariants import check_invariants
 
-DAY = date(2030, 3, 4)
-
-
-def at(hour: int, minute: int = 0, day: date = DAY) -> datetime:
-    return datetime.combine(day, time(hour, minute))
-
-
-BEFORE_OPD = at(8)
-
-
-@dataclass
-class Clinic:
-    """One doctor's day of consecutive half-hour slots from 09:00."""
-
-    engine: AllocationEngine
-    doctor: Doctor
-    slots: list[Slot]
-
-    def book(
-        self, slot: int, source: str, name: str = "Ravi Kumar", now: datetime = BEFORE_OPD
-    ) -> Token:
-        return self.engine.book(self.slots[slot].id, name, source, now=now)
-
-    def view(self, slot: int, now: datetime = BEFORE_OPD):
-        return self.engine.slot_view(self.slots[slot].id, now=now)
-
-
-def make_clinic(
-    engine: AllocationEngine, *capacities: int, code: str = "AR", consult_minutes: int = 10
-) -> Clinic:
-    doctor = engine.add_doctor(f"Doctor {code}", code, consult_minutes=consult_minutes)
-    slots = []
-    start = at(9)
-    for capacity in capacities:
-        slots.append(engine.add_slot(doctor.id, start, start + timedelta(minutes=30), capacity))
-        start += timedelta(minutes=30)
-    return Clinic(engine, doctor, slots)
+from opd_tui.domain.models import Token
+from opd_tui.engine import AllocationEngine
+from opd_tui.errors import InvalidTransition, NotFound, OPDError, SlotNotBookable
 
 
 @pytest.fixture
