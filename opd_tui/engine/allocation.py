@@ -17,7 +17,7 @@ from datetime import date, datetime, time, timedelta
 from time import sleep
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Engine, bindparam, func, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, insert, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.pool import StaticPool
 
@@ -40,7 +40,7 @@ from ..domain.errors import (
     SlotNotBookable,
     SlotOverlap,
 )
-from ..domain.models import Doctor, Event, Slot, SlotView, Token
+from ..domain.models import Doctor, Event, Slot, Token
 from . import seating
 from .reading import Reader
 from .unit import TOKEN_COLUMNS, Conflict, SlotState, TokenState, Unit
@@ -207,7 +207,9 @@ class AllocationEngine(Reader):
         try:
             return self._command(work, now, moves_clock=False)
         except IntegrityError:
-            raise DuplicateDoctorCode(f"Code {req.code} is already in use; pick another code.")
+            raise DuplicateDoctorCode(
+                f"Code {req.code} is already in use; pick another code."
+            ) from None
 
     def update_doctor(self, doctor_id: int, **changes: Any) -> Doctor:
         """Change any of name, department, room, consult_minutes; the code stays."""
