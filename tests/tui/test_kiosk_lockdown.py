@@ -39,8 +39,8 @@ OTHER_KEYS = ["ctrl+p", "ctrl+q", "ctrl+c", "ctrl+z", "ctrl+backslash", "ctrl+d"
 
 def desk_keys() -> list[str]:
     """Every key a desk class binds (the desk app, its screens, modals and widgets)."""
-    names = ["opd_tui.tui.desk", "opd_tui.tui.screens.desk_screen"]
-    for package in ("opd_tui.tui.modals", "opd_tui.tui.widgets"):
+    names = ["opd_tui.tui.desk"]
+    for package in ("opd_tui.tui.screens", "opd_tui.tui.modals", "opd_tui.tui.widgets"):
         path = importlib.import_module(package).__path__
         names += [f"{package}.{m.name}" for m in pkgutil.iter_modules(path)]
     keys: set[str] = set()

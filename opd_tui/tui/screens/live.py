@@ -1,0 +1,144 @@
+"""The desk's view of the day, kept live from the engine's event log.
+
+A reload reads the whole day; a poll reads the events since the last one and,
+when they only changed some slots' counts, re-reads just those slots. Polls
+reschedule themselves after each finishes, so they never pile up, and wait
+while a modal is open.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from textual import work
+
+from ...domain.enums import EventKind, SlotStatus
+from ...domain.models import DoctorDay, Event, SlotSummary
+from ...errors import OPDError
+from ..widgets import DeskHeader
+from .view import DaySnapshot, DeskView, SlotDetail
+
+#: How many events one poll reads at most; a longer backlog is read next time.
+EVENT_BATCH = 2000
+#: Up to this many events, only the slots they touched are read again.
+PATCH_LIMIT = 200
+#: Events that change nothing but some slots' counts and capacities.
+COUNT_EVENTS = frozenset({
+    EventKind.BOOKED, EventKind.WAITLISTED, EventKind.BUMPED, EventKind.PROMOTED,
+    EventKind.MOVED, EventKind.CANCELLED, EventKind.NO_SHOW, EventKind.CHECKED_IN,
+    EventKind.CALLED, EventKind.COMPLETED, EventKind.EXPIRED, EventKind.OVERBOOKED,
+    EventKind.CAPACITY_CHANGED,
+})
+
+
+class LiveDay(DeskView):
+    """Reading the day from the engine in workers and following its event log."""
+
+    def watch_day(self, day: date) -> None:
+        self.query_one(DeskHeader).day = day
+        self.reload()
+
+    def fetch(self, day: date) -> DaySnapshot:
+        last = self.engine.last_event_id()
+        now = self.now()
+        return DaySnapshot(day, now, self.engine.doctor_days(day),
+                           self.engine.day_slots(day, now=now), last)
+
+    def fetch_detail(self, slot_id: int | None) -> SlotDetail | None:
+        if slot_id is None:
+            return None
+        now = self.now()
+        try:
+            view = self.engine.slot_view(slot_id, now=now)
+        except OPDError:
+            return None
+        return SlotDetail(view, {t.id: self.engine.eta(t.id, now=now) for t in view.seated})
+
+    @work(thread=True, exclusive=True, group="load", exit_on_error=False)
+    def reload(self) -> None:
+        """Read the whole day again (after a command, a day change, a new minute)."""
+        day = self.day
+        snapshot = self.fetch(day)
+        detail = self.fetch_detail(self._selected_slot_id())
+        self.app.call_from_thread(self.apply, snapshot, detail)
+
+    def _schedule_poll(self) -> None:
+        self.set_timer(self.desk.poll_interval, self._poll)
+
+    def _poll(self) -> None:
+        # Skip while a modal is open or a poll is still out: refreshes never pile up.
+        if self.app.screen is not self or self._polling:
+            self._schedule_poll()
+            return
+        self._polling = True
+        self._poll_events(self.last_event_id, self.day)
+
+    @work(thread=True, group="poll", exit_on_error=False)
+    def _poll_events(self, after: int, day: date) -> None:
+        try:
+            now = self.now()
+            minute = now.replace(second=0, microsecond=0)
+            if self._advanced_minute != minute and self.desk.advance:
+                self._advanced_minute = minute
+                self.engine.advance(now)
+            events = self.engine.events(after_id=after, limit=EVENT_BATCH)
+            stale = self._refreshed_minute != minute
+            selected = self._selected_slot_id()
+            patched = None if stale else self.patch(self.snapshot, events, now)
+            if patched is not None:
+                snapshot, touched = patched
+                detail = self.fetch_detail(selected) if selected in touched else None
+                self.app.call_from_thread(self.apply, snapshot, detail)
+            elif events or stale:
+                self._refreshed_minute = minute
+                snapshot = self.fetch(day)
+                detail = self.fetch_detail(selected)
+                self.app.call_from_thread(self.apply, snapshot, detail)
+        except OPDError as error:
+            self.app.call_from_thread(self.desk.say_error, str(error))
+        finally:
+            self.app.call_from_thread(self._poll_done)
+
+    def patch(
+        self, snapshot: DaySnapshot | None, events: list[Event], now: datetime
+    ) -> tuple[DaySnapshot, set[int]] | None:
+        """The day after `events` that touched only some slots' counts: re-read just
+        those slots. None when the whole day must be read again."""
+        if snapshot is None or not events or len(events) > PATCH_LIMIT:
+            return None
+        known = {s.id: s for s in snapshot.slots}
+        touched: set[int] = set()
+        for event in events:
+            if event.kind not in COUNT_EVENTS:
+                return None
+            for slot_id in (event.slot_id, event.detail.get("from_slot_id")):
+                if slot_id in known:
+                    touched.add(slot_id)
+        fresh = {s.id: s for s in self.engine.slot_summaries(touched, now=now)}
+        slots = [fresh.get(s.id, s) for s in snapshot.slots]
+        doctors = {known[i].doctor_id for i in touched}
+        days = [d if d.doctor.id not in doctors else self._recount(d, slots) for d in snapshot.days]
+        return DaySnapshot(snapshot.day, now, days, slots, events[-1].id), touched
+
+    @staticmethod
+    def _recount(day: DoctorDay, slots: list[SlotSummary]) -> DoctorDay:
+        mine = [s for s in slots if s.doctor_id == day.doctor.id]
+        return day.model_copy(update={
+            "booked": sum(s.occupancy for s in mine),
+            "capacity": sum(s.capacity for s in mine if s.status != SlotStatus.CLOSED),
+            "waitlisted": sum(s.waitlisted for s in mine),
+        })
+
+    def _poll_done(self) -> None:
+        self._polling = False
+        self._schedule_poll()
+
+    @work(thread=True, exclusive=True, group="detail", exit_on_error=False)
+    def _load_detail(self, slot_id: int | None) -> None:
+        detail = self.fetch_detail(slot_id)
+        self.app.call_from_thread(self._detail_loaded, slot_id, detail)
+
+    def _detail_loaded(self, slot_id: int | None, detail: SlotDetail | None) -> None:
+        if slot_id == self._selected_slot_id():
+            self.apply_detail(detail)
+

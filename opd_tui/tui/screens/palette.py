@@ -1,0 +1,45 @@
+"""What the desk offers in the command palette, and which actions need a selection."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class DeskAction:
+    """A desk action as the command palette offers it."""
+
+    action: str
+    title: str
+    help: str
+
+
+PALETTE = [
+    DeskAction("book", "Book a token", "Book a patient into the selected slot (or any other)"),
+    DeskAction("emergency", "Emergency", "Seat an emergency in the doctor's current slot"),
+    DeskAction("check_in", "Check in", "Mark the selected patient as arrived"),
+    DeskAction("call_next", "Call next", "Call the doctor's next checked-in patient"),
+    DeskAction("complete", "Complete consultation", "Mark the selected patient as seen"),
+    DeskAction("no_show", "No-show", "Mark the selected patient as not come"),
+    DeskAction("cancel_token", "Cancel token", "Cancel the selected patient's token"),
+    DeskAction("move", "Move token", "Move the selected patient to a slot you pick in the grid"),
+    DeskAction("capacity", "Change capacity", "Change the seats of the selected slot"),
+    DeskAction("close_slot", "Close slot", "Close the selected slot; its patients go to later slots"),
+    DeskAction("delay", "Doctor delay", "Shift the doctor's coming slots by some minutes"),
+    DeskAction("search", "Find a token", "Search by token number, name, phone or hospital number"),
+    DeskAction("previous_day", "Previous day", "Show the day before"),
+    DeskAction("next_day", "Next day", "Show the day after"),
+    DeskAction("today", "Today", "Back to today"),
+    DeskAction("doctors", "Doctors", "Add, edit, deactivate doctors and generate their slots"),
+    DeskAction("add_doctor", "Add a doctor", "A new doctor for the desk"),
+    DeskAction("edit_doctor", "Edit doctor", "Change the selected doctor's name, department, room"),
+    DeskAction("deactivate_doctor", "Deactivate doctor", "Take the selected doctor off the desk"),
+    DeskAction("generate", "Generate slots", "Cut the selected doctor's day into equal slots"),
+    DeskAction("toggle_theme", "Light/dark theme", "Switch between the dark and light theme"),
+    DeskAction("simulate", "Simulation", "Play a synthetic OPD day live, on a private in-memory "
+               "database (never this desk's)"),
+]
+
+TOKEN_ACTIONS = {"check_in", "complete", "no_show", "cancel_token", "move"}
+SLOT_ACTIONS = {"capacity", "close_slot"}
+DOCTOR_ACTIONS = {"call_next", "delay", "emergency", "edit_doctor", "deactivate_doctor"}
