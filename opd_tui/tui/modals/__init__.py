@@ -6,7 +6,7 @@ from .doctors import DoctorForm, DoctorsScreen, ScheduleForm
 from .emergency import EmergencyModal
 from .form import Form
 from .prompt import NumberPrompt
-from .search import SearchModal, SearchHit
+from .search import SearchHit, SearchModal
 
 __all__ = [
     "BookingForm",

@@ -50,6 +50,7 @@ class BookingForm(Form[Token]):
     TITLE_TEXT = "Book a token"
     SUBMIT_LABEL = "Book"
     STAY_OPEN = True
+    FIRST_FIELD = "patient_name"
 
     def __init__(
         self, request: BookingRequest, perform: Callable[[dict[str, Any]], tuple[Token, str]]
@@ -63,8 +64,8 @@ class BookingForm(Form[Token]):
     def fields(self) -> ComposeResult:
         yield from self.field("patient_name", "Patient name", Input(placeholder="as on their ID"))
         yield from self.field(
-            "patient_ref", "Phone or hospital number (optional)",
-            Input(placeholder="+919812345678 or H-204311"),
+            "patient_ref", "Phone/hosp. no",
+            Input(placeholder="optional: +919812345678 or H-204311"),
         )
         yield from self.field(
             "source", "Source",
@@ -101,10 +102,6 @@ class BookingForm(Form[Token]):
             slot.value = current
         elif options:
             slot.value = options[0][1]
-
-    def on_mount(self) -> None:
-        super().on_mount()
-        self.query_one("#patient_name", Input).focus()
 
     def values(self) -> dict[str, Any]:
         def chosen(name: str) -> Any:

@@ -12,11 +12,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Input, Label
 
 from ...domain import inputs
 from ...domain.models import Doctor
+from .dialog import Dialog
 from .form import Form, model_problems
 
 
@@ -31,6 +31,7 @@ class DoctorForm(Form[Doctor]):
     """Add a doctor, or edit one (the code, printed on every token, stays)."""
 
     SUBMIT_LABEL = "Save"
+    FIRST_FIELD = "name"
 
     def __init__(
         self, doctor: Doctor | None, perform: Callable[[dict[str, Any]], tuple[Doctor, str]]
@@ -41,17 +42,13 @@ class DoctorForm(Form[Doctor]):
 
     def fields(self) -> ComposeResult:
         d = self.doctor
-        yield from self.field("name", "Name (shown as Dr ...)", Input(d.name if d else ""))
-        yield from self.field("code", "Code: prefix of token numbers, 1-6 of A-Z 0-9",
-                              Input(d.code if d else "", disabled=d is not None))
+        yield from self.field("name", "Name", Input(d.name if d else "", placeholder="shown as Dr ..."))
+        yield from self.field("code", "Code", Input(d.code if d else "", disabled=d is not None,
+                                                    placeholder="1-6 of A-Z 0-9, starts token numbers"))
         yield from self.field("department", "Department", Input(d.department or "" if d else ""))
         yield from self.field("room", "Room", Input(d.room or "" if d else ""))
-        yield from self.field("consult_minutes", "Minutes per consultation",
+        yield from self.field("consult_minutes", "Minutes/patient",
                               Input(str(d.consult_minutes if d else 10), type="integer"))
-
-    def on_mount(self) -> None:
-        super().on_mount()
-        self.query_one("#name", Input).focus()
 
     def values(self) -> dict[str, Any]:
         def text(name: str) -> str:
@@ -75,6 +72,7 @@ class ScheduleForm(Form[list]):
 
     TITLE_TEXT = "Generate slots"
     SUBMIT_LABEL = "Generate"
+    FIRST_FIELD = "start"
 
     def __init__(
         self, doctor: Doctor, day: date, perform: Callable[[dict[str, Any]], tuple[list, str]]
@@ -90,11 +88,7 @@ class ScheduleForm(Form[list]):
         yield from self.field("start", "From (HH:MM)", Input("09:00"))
         yield from self.field("end", "Until (HH:MM)", Input("13:00"))
         yield from self.field("slot_minutes", "Minutes per slot", Input("60", type="integer"))
-        yield from self.field("capacity", "Patients per slot", Input("6", type="integer"))
-
-    def on_mount(self) -> None:
-        super().on_mount()
-        self.query_one("#start", Input).focus()
+        yield from self.field("capacity", "Seats per slot", Input("6", type="integer"))
 
     def values(self) -> dict[str, Any]:
         def number(name: str) -> Any:
@@ -118,7 +112,7 @@ class ScheduleForm(Form[list]):
         return found
 
 
-class DoctorsScreen(ModalScreen[None]):
+class DoctorsScreen(Dialog[None]):
     """Every doctor, active or not, with the keys that manage them."""
 
     BINDINGS = [

@@ -19,6 +19,7 @@ UNNAMED = "Unnamed emergency"
 class EmergencyModal(Form[Token]):
     TITLE_TEXT = "Emergency"
     SUBMIT_LABEL = "Seat now"
+    FIRST_FIELD = "patient_name"
 
     def __init__(
         self, doctor_id: int, where: Content, perform: Callable[[dict[str, Any]], tuple[Token, str]]
@@ -28,16 +29,12 @@ class EmergencyModal(Form[Token]):
         self.where = where
 
     def subtitle(self) -> Content:
-        return self.where
+        return Content.assemble(self.where, "\n", ("Type the name over the one given, if known.", "dim"))
 
     def fields(self) -> ComposeResult:
-        yield from self.field("patient_name", "Patient name (type over it if known)",
+        yield from self.field("patient_name", "Patient name",
                               Input(value=UNNAMED, select_on_focus=True))
-        yield from self.field("patient_ref", "Phone or hospital number (optional)", Input())
-
-    def on_mount(self) -> None:
-        super().on_mount()
-        self.query_one("#patient_name", Input).focus()
+        yield from self.field("patient_ref", "Phone/hosp. no", Input(placeholder="optional"))
 
     def values(self) -> dict[str, Any]:
         return {

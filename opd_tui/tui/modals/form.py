@@ -14,13 +14,13 @@ from pydantic import BaseModel, ValidationError
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, HorizontalGroup, Vertical, VerticalScroll
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Button, Input, Label, Select, Static
 
 from ...errors import InvalidInput, OPDError
+from .dialog import Dialog
 
 T = TypeVar("T")
 
@@ -39,7 +39,7 @@ def model_problems(model: type[BaseModel], values: dict[str, Any]) -> dict[str, 
     return {}
 
 
-class Form(ModalScreen[T], Generic[T]):
+class Form(Dialog[T], Generic[T]):
     """Fields, their problems, an outcome line, and Submit / Cancel."""
 
     BINDINGS = [
@@ -50,6 +50,8 @@ class Form(ModalScreen[T], Generic[T]):
     SUBMIT_LABEL = "Save"
     #: Keep the form open after success, showing the outcome until Enter.
     STAY_OPEN = False
+    #: The field that has the focus when the form opens.
+    FIRST_FIELD = ""
 
     def __init__(self, perform: Callable[[dict[str, Any]], tuple[T, str]]) -> None:
         super().__init__()
@@ -89,16 +91,20 @@ class Form(ModalScreen[T], Generic[T]):
                 yield Button("Cancel (Esc)", id="cancel")
 
     def field(self, name: str, label: str, widget: Widget) -> ComposeResult:
-        """A labelled field with a line for its problem underneath."""
+        """A labelled field (the label above it, or beside it when compact) and a line
+        for its problem underneath."""
         widget.id = name
-        yield Label(label, classes="field-label")
-        yield widget
+        with HorizontalGroup(classes="field"):
+            yield Label(label, classes="field-label")
+            yield widget
         yield Static("", id=f"{name}-problem", classes="problem")
 
     def on_mount(self) -> None:
         if self.app.is_headless:  # a blinking cursor makes screenshots flaky
             for box in self.query(Input):
                 box.cursor_blink = False
+        if self.FIRST_FIELD:
+            self.query_one(f"#{self.FIRST_FIELD}").focus()
         self.recheck()
 
     # -- checking as you type -------------------------------------------------

@@ -13,6 +13,8 @@ from .form import Form
 
 
 class NumberPrompt(Form[Any]):
+    FIRST_FIELD = "number"
+
     def __init__(
         self,
         title: str,
@@ -39,10 +41,6 @@ class NumberPrompt(Form[Any]):
             "number", self.label,
             Input(value="" if self.initial is None else str(self.initial), type="integer"),
         )
-
-    def on_mount(self) -> None:
-        super().on_mount()
-        self.query_one("#number", Input).focus()
 
     def values(self) -> dict[str, Any]:
         return {"number": self.query_one("#number", Input).value}

@@ -11,12 +11,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ...domain.models import Slot, Token
 from ..widgets.token_tables import STATUS_WORDS
+from .dialog import Dialog
 
 
 @dataclass(frozen=True)
@@ -25,7 +25,28 @@ class SearchHit:
     slot: Slot
 
 
-class SearchModal(ModalScreen[SearchHit | None]):
+def hit_line(width: int) -> Callable[[SearchHit], Text]:
+    """A hit on one line of `width`: the name takes what the other columns leave,
+    and the phone or hospital number goes first when the line is short."""
+    fixed = 11 + 17 + 11  # number, "Mon 10 Mar 12:00 ", the longest status word
+    with_ref = width - fixed - 16 >= 14
+    name = max(8, width - fixed - (16 if with_ref else 0) - 1)
+
+    def line(hit: SearchHit) -> Text:
+        token = hit.token
+        return Text.assemble(
+            (f"{token.number:<10} ", "bold"),
+            f"{token.patient_name:<{name}.{name}} ",
+            f"{token.patient_ref or '':<15} " if with_ref else "",
+            f"{hit.slot.start:%a %d %b %H:%M} ",
+            STATUS_WORDS[token.status],
+            no_wrap=True, overflow="ellipsis",
+        )
+
+    return line
+
+
+class SearchModal(Dialog[SearchHit | None]):
     BINDINGS = [
         Binding("escape", "dismiss(None)", "Close"),
         Binding("down", "results", "Results", show=False),
@@ -64,19 +85,8 @@ class SearchModal(ModalScreen[SearchHit | None]):
         self.hits = hits
         results = self.query_one("#results", OptionList)
         results.clear_options()
-        results.add_options(
-            Option(
-                Text.assemble(
-                    (f"{h.token.number:<10}", "bold"),
-                    f"{h.token.patient_name:<24.24} ",
-                    f"{h.token.patient_ref or '':<15} ",
-                    f"{h.slot.start:%a %d %b %H:%M}  ",
-                    STATUS_WORDS[h.token.status],
-                ),
-                id=str(i),
-            )
-            for i, h in enumerate(hits)
-        )
+        line = hit_line(results.scrollable_content_region.width or 80)
+        results.add_options(Option(line(h), id=str(i)) for i, h in enumerate(hits))
         if hits:
             results.highlighted = 0
         summary = (
