@@ -46,6 +46,18 @@ def bookable(slots: Sequence[SlotSummary], doctor_id: int | None) -> list[SlotSu
     ]
 
 
+def default_slot(request: BookingRequest) -> int | None:
+    """The selected cell's slot when it takes bookings; else the doctor's next one
+    that does (an ended or closed cell means "the next slot" at a desk)."""
+    choices = sorted(bookable(request.slots, request.doctor_id), key=lambda s: s.start)
+    if any(s.id == request.slot_id for s in choices):
+        return request.slot_id
+    selected = next((s for s in request.slots if s.id == request.slot_id), None)
+    later = [s for s in choices if selected is None or s.start >= selected.start]
+    first = (later or choices)[:1]
+    return first[0].id if first else None
+
+
 class BookingForm(Form[Token]):
     TITLE_TEXT = "Book a token"
     SUBMIT_LABEL = "Book"
@@ -79,7 +91,7 @@ class BookingForm(Form[Token]):
                    prompt="Choose a doctor"),
         )
         options = self._slot_options(self.request.doctor_id)
-        start = self.request.slot_id if any(v == self.request.slot_id for _, v in options) else None
+        start = default_slot(self.request)
         yield from self.field(
             "slot_id", "Slot",
             Select(options, value=start if start is not None else Select.NULL, prompt="Choose a slot"),
