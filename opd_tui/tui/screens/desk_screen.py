@@ -15,11 +15,12 @@ the days and search.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
 from textual import on
-from textual.binding import Binding
+from textual.binding import ActiveBinding, Binding
 from textual.widgets import DataTable
 
 from ..modals import SearchHit, SearchModal
@@ -29,9 +30,19 @@ from ..widgets.token_tables import TokenTable
 from .booking_actions import BookingActions
 from .commands import label
 from .doctor_actions import DoctorActions
-from .palette import DOCTOR_ACTIONS, PALETTE, SLOT_ACTIONS, TOKEN_ACTIONS, DeskAction
+from .palette import (
+    DOCTOR_ACTIONS,
+    FOOTER_ORDER,
+    PALETTE,
+    SLOT_ACTIONS,
+    TOKEN_ACTIONS,
+    DeskAction,
+)
 from .slot_actions import SlotActions
 from .token_actions import TokenActions
+
+#: The footer's "^p palette" key and its separator.
+FOOTER_PALETTE_WIDTH = 13
 
 
 class DeskScreen(BookingActions, TokenActions, SlotActions, DoctorActions):
@@ -118,6 +129,29 @@ class DeskScreen(BookingActions, TokenActions, SlotActions, DoctorActions):
 
     def palette_commands(self) -> Iterable[DeskAction]:
         return [a for a in PALETTE if self.check_action(a.action, ()) is True]
+
+    @property
+    def active_bindings(self) -> dict[str, ActiveBinding]:
+        """The keys as the footer shows them: as many as fit its width, in FOOTER_ORDER."""
+        bindings = super().active_bindings
+        room = self.size.width - FOOTER_PALETTE_WIDTH
+        keep: set[str] = set()
+        by_action = {b.binding.action: key for key, b in bindings.items() if b.binding.show}
+        for action in FOOTER_ORDER:
+            if (key := by_action.get(action)) is not None:
+                binding = bindings[key].binding
+                width = len(self.app.get_key_display(binding)) + len(binding.description) + 2
+                if width <= room:
+                    keep.add(key)
+                    room -= width
+        return {
+            key: b if not b.binding.show or key in keep
+            else b._replace(binding=replace(b.binding, show=False))
+            for key, b in bindings.items()
+        }
+
+    def on_resize(self) -> None:
+        self.refresh_bindings()  # the footer's room changed
 
     # -- days and search ------------------------------------------------------
 

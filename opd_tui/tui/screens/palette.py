@@ -1,4 +1,5 @@
-"""What the desk offers in the command palette, and which actions need a selection."""
+"""What the desk offers in the command palette and the footer, and which actions need a
+selection."""
 
 from __future__ import annotations
 
@@ -43,3 +44,10 @@ PALETTE = [
 TOKEN_ACTIONS = {"check_in", "complete", "no_show", "cancel_token", "move"}
 SLOT_ACTIONS = {"capacity", "close_slot"}
 DOCTOR_ACTIONS = {"call_next", "delay", "emergency", "edit_doctor", "deactivate_doctor"}
+
+#: The footer's keys when it cannot show them all, most wanted first; the rest stay
+#: on their keys and in the palette.
+FOOTER_ORDER = [
+    "stop_move", "book", "search", "check_in", "call_next", "complete", "no_show",
+    "cancel_token", "move", "emergency", "capacity", "close_slot", "delay", "doctors",
+]

@@ -9,8 +9,9 @@ from rich.text import Text
 from ...domain.models import DoctorDay
 from .partial_table import PartialTable
 
-COLUMNS = [("code", "Code"), ("doctor", "Doctor"), ("dept", "Department"), ("room", "Room"),
-           ("booked", "Booked"), ("wait", "Wait"), ("state", "State")]
+#: The day's figures and state before department and room: a narrow pane cuts the last.
+COLUMNS = [("code", "Code"), ("doctor", "Doctor"), ("booked", "Booked"), ("wait", "Wait"),
+           ("state", "State"), ("dept", "Department"), ("room", "Room")]
 
 
 def doctor_state(day: DoctorDay, slots_today: int) -> str:
@@ -45,11 +46,11 @@ class DoctorsPane(PartialTable[Text]):
             d.doctor.id: (
                 d.doctor.code,
                 d.doctor.name,
-                d.doctor.department or "-",
-                d.doctor.room or "-",
                 f"{d.booked}/{d.capacity}",
                 str(d.waitlisted) if d.waitlisted else "",
                 doctor_state(d, slot_counts.get(d.doctor.id, 0)),
+                d.doctor.department or "-",
+                d.doctor.room or "-",
             )
             for d in days
         }
