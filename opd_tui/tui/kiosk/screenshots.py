@@ -8,20 +8,14 @@ Each picture is the kiosk on an in-memory copy of the demo day of Monday
 
 from __future__ import annotations
 
-import argparse
-import asyncio
 import sys
 from collections.abc import Sequence
-from datetime import date
+from functools import partial
 from pathlib import Path
 
-from textual.pilot import Pilot
-
-from ...demo import build_demo_day, demo_now
-from ...engine import AllocationEngine
+from ..screenshot_tools import demo_day, main_of, shoot, take_each
 from .app import DEFAULT_HOSPITAL, KioskApp
 
-DAY = date(2025, 3, 10)
 TAKE_TOKEN = ["enter", "4", "2", "text:Meena Kumari", "enter", "text:98450 12345", "enter"]
 
 #: name, terminal size, keys to press (`text:` is typed as it stands)
@@ -38,48 +32,18 @@ SHOTS: list[tuple[str, tuple[int, int], Sequence[str]]] = [
 ]
 
 
-async def settle(pilot: Pilot) -> None:
-    for _ in range(3):
-        await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-
-
 async def take(out: Path, name: str, size: tuple[int, int], keys: Sequence[str]) -> Path:
-    engine = AllocationEngine.open("sqlite:///:memory:")
-    build_demo_day(engine, DAY)
-    now = demo_now(DAY)
-    app = KioskApp(engine, clock=lambda: now, hospital=DEFAULT_HOSPITAL, idle_seconds=600)
-    path = out / f"{name}.svg"
-    async with app.run_test(size=size) as pilot:
-        await settle(pilot)
-        for key in keys:
-            if key.startswith("text:"):
-                await pilot.press(*[{" ": "space"}.get(ch, ch) for ch in key[5:]])
-            else:
-                await pilot.press(key)
-            await settle(pilot)
-        await pilot.pause(0.2)
-        app.save_screenshot(filename=path.name, path=str(out))
-    engine.close()
-    return path
+    with demo_day() as (engine, clock):
+        app = KioskApp(engine, clock=clock, hospital=DEFAULT_HOSPITAL, idle_seconds=600)
+        return await shoot(app, out, name, size, keys)
 
 
 def take_all(out: Path) -> list[Path]:
-    out.mkdir(parents=True, exist_ok=True)
-    return [asyncio.run(take(out, name, size, keys)) for name, size, keys in SHOTS]
+    return take_each(out, [partial(take, name=name, size=size, keys=keys)
+                           for name, size, keys in SHOTS])
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
-    )
-    parser.add_argument("--out", default="screenshots", help="folder for the SVGs")
-    args = parser.parse_args(argv)
-    for path in take_all(Path(args.out)):
-        print(path)
-    return 0
-
+main = main_of(__doc__, take_all)
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -9,16 +9,16 @@ simulation or the screen does.
 
 from __future__ import annotations
 
-import argparse
-import asyncio
 import sys
 from collections.abc import Sequence
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 
 from textual.pilot import Pilot
 
 from ...simulation import SimulationConfig
+from ..screenshot_tools import main_of, shoot, take_each
 from .app import SimulationApp
 
 MID_DAY = datetime(2025, 3, 3, 10, 40)
@@ -56,31 +56,16 @@ async def play_to(pilot: Pilot, when: datetime) -> None:
 async def take(out: Path, name: str, size: tuple[int, int], when: datetime,
                keys: Sequence[str]) -> Path:
     app = SimulationApp(SimulationConfig(seed=1), paused=True)
-    path = out / f"{name}.svg"
-    async with app.run_test(size=size) as pilot:
-        await play_to(pilot, when)
-        for key in keys:
-            await pilot.press(key)
-            await settle(pilot)
-        await pilot.pause(0.2)
-        app.save_screenshot(filename=path.name, path=str(out))
-    return path
+    return await shoot(app, out, name, size, keys,
+                       ready=partial(play_to, when=when), then=settle)
 
 
 def take_all(out: Path) -> list[Path]:
-    out.mkdir(parents=True, exist_ok=True)
-    return [asyncio.run(take(out, *shot)) for shot in SHOTS]
+    return take_each(out, [partial(take, name=name, size=size, when=when, keys=keys)
+                           for name, size, when, keys in SHOTS])
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawTextHelpFormatter)
-    parser.add_argument("--out", default="screenshots", help="folder for the SVGs")
-    args = parser.parse_args(argv)
-    for path in take_all(Path(args.out)):
-        print(path)
-    return 0
-
+main = main_of(__doc__, take_all)
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -19,10 +19,9 @@ from textual.message import Message
 from textual.widgets import DataTable
 from textual.widgets.data_table import CellDoesNotExist
 
-from .partial_table import PartialTable
-
 from ...domain.enums import SlotStatus
 from ...domain.models import SlotSummary
+from .partial_table import PartialTable
 
 SYMBOL = {
     SlotStatus.OPEN: "○",
