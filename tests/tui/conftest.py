@@ -1,14 +1,17 @@
-"""A small fixed OPD day and a desk opened on it at a fixed time.
+"""What the TUI tests share: a small fixed OPD day, the demo day, and driving an app.
 
-Monday 10 March 2025, 10:30. Three doctors, each with slots 09:00, 10:00, 11:00
-and 12:00 of one hour and two seats. Dr Rao's 10:00 slot is full (Asha, Ravi)
-with Sita on its waitlist; Dr Rao's 11:00 slot has Gopal; Dr Khan's 10:00 slot
-has Leela checked in.
+The small day (`world`): Monday 10 March 2025, 10:30. Three doctors, each with
+slots 09:00, 10:00, 11:00 and 12:00 of one hour and two seats. Dr Rao's 10:00
+slot is full (Asha, Ravi) with Sita on its waitlist; Dr Rao's 11:00 slot has
+Gopal; Dr Khan's 10:00 slot has Leela checked in. The desk and the kiosk tests
+both stand on it.
+
+The demo day (`demo_engine`) is what the snapshots and the screenshots show.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -19,6 +22,8 @@ from textual.pilot import Pilot
 from opd_tui.domain.models import Doctor, Slot, Token
 from opd_tui.engine import AllocationEngine
 from opd_tui.tui.desk import DeskApp
+from opd_tui.tui.screenshot_tools import demo_day, settle
+from opd_tui.tui.screenshot_tools import press as press_each
 
 DAY = date(2025, 3, 10)
 NOW = datetime(2025, 3, 10, 10, 30)
@@ -41,8 +46,11 @@ class World:
     def slot(self, code: str, hour: int) -> Slot:
         return next(s for s in self.slots[code] if s.start.hour == hour)
 
+    def tokens_of(self, name: str) -> list[Token]:
+        return [t for t in self.engine.search(name) if t.patient_name == name]
+
     def named(self, name: str) -> Token:
-        [token] = [t for t in self.engine.search(name) if t.patient_name == name]
+        [token] = self.tokens_of(name)
         return token
 
 
@@ -71,20 +79,13 @@ def world(engine: AllocationEngine) -> World:
 
 
 @pytest.fixture
-def fixed_clock() -> Iterator[datetime]:
-    yield NOW
+def day(world: World) -> World:
+    """The same small day, as the kiosk tests call it."""
+    return world
 
 
 def make_desk(engine: AllocationEngine, now: datetime = NOW, **kwargs) -> DeskApp:
     return DeskApp(engine, clock=lambda: now, **kwargs)
-
-
-async def settle(pilot: Pilot) -> None:
-    """Let workers finish and the screen catch up."""
-    for _ in range(3):
-        await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 @asynccontextmanager
@@ -110,6 +111,23 @@ async def type_text(pilot: Pilot, text: str) -> None:
 
 def notes(app: DeskApp) -> list[str]:
     return [n.message for n in app._notifications]
+
+
+@pytest.fixture
+def demo_engine() -> Iterator[AllocationEngine]:
+    """The demo day of the screenshots (its clock: `demo_now(DAY)`, 10:40)."""
+    with demo_day() as (engine, _clock):
+        yield engine
+
+
+def keys(*pressed: str) -> Callable[[Pilot], Awaitable[None]]:
+    """A snapshot's run_before: settle, then press each key (`text:...` is typed)."""
+
+    async def run(pilot: Pilot) -> None:
+        await settle(pilot)
+        await press_each(pilot, pressed)
+
+    return run
 
 
 def column_plain(table, key: str) -> list[str]:  # noqa: ANN001

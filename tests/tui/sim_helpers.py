@@ -12,6 +12,8 @@ from opd_tui.simulation import SimulationConfig
 from opd_tui.tui.simulation import SimulationApp, SimulationScreen
 
 DAY_OPENS = datetime(2025, 3, 3, 7, 0)
+MID_DAY = datetime(2025, 3, 3, 10, 40)
+END = datetime(2025, 3, 4)
 #: One doctor, one morning hour in two slots: a day that plays in a moment.
 SHORT = dict(doctors=1, sessions="09:00-10:00", slot_minutes=30, walkin_closes=time(9, 45))
 

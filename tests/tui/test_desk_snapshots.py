@@ -7,28 +7,15 @@ change with `pytest tests/tui/test_desk_snapshots.py --snapshot-update`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import date
-
-import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input
 
-from opd_tui.demo import build_demo_day, demo_now
+from opd_tui.demo import demo_now
 from opd_tui.engine import AllocationEngine
 from opd_tui.tui.desk import LIGHT, DeskApp
+from opd_tui.tui.screenshot_tools import DAY
 
-from .conftest import settle, type_text
-
-DAY = date(2025, 3, 10)
-
-
-@pytest.fixture
-def demo_engine() -> Iterator[AllocationEngine]:
-    engine = AllocationEngine.open("sqlite:///:memory:")
-    build_demo_day(engine, DAY)
-    yield engine
-    engine.close()
+from .conftest import keys, settle, type_text
 
 
 def desk(engine: AllocationEngine, **kwargs) -> DeskApp:
@@ -36,31 +23,23 @@ def desk(engine: AllocationEngine, **kwargs) -> DeskApp:
     return DeskApp(engine, clock=lambda: now, hospital="City Hospital OPD", **kwargs)
 
 
-async def loaded(pilot: Pilot) -> None:
-    await settle(pilot)
-
-
 class TestDesk:
     def test_desk_80x24(self, snap_compare, demo_engine: AllocationEngine) -> None:
-        assert snap_compare(desk(demo_engine), terminal_size=(80, 24), run_before=loaded)
+        assert snap_compare(desk(demo_engine), terminal_size=(80, 24), run_before=keys())
 
     def test_desk_160x48(self, snap_compare, demo_engine: AllocationEngine) -> None:
-        assert snap_compare(desk(demo_engine), terminal_size=(160, 48), run_before=loaded)
+        assert snap_compare(desk(demo_engine), terminal_size=(160, 48), run_before=keys())
 
     def test_desk_light_theme(self, snap_compare, demo_engine: AllocationEngine) -> None:
         assert snap_compare(desk(demo_engine, theme=LIGHT), terminal_size=(120, 32),
-                            run_before=loaded)
+                            run_before=keys())
 
 
 class TestGrid:
     def test_full_and_overbooked_slots(self, snap_compare, demo_engine: AllocationEngine) -> None:
-        async def on_overbooked_slot(pilot: Pilot) -> None:
-            await settle(pilot)
-            await pilot.press("right", "enter")  # Dr Rao 10:00: overbooked by an emergency
-            await settle(pilot)
-
+        # Dr Rao 10:00: overbooked by an emergency
         assert snap_compare(desk(demo_engine), terminal_size=(120, 32),
-                            run_before=on_overbooked_slot)
+                            run_before=keys("right", "enter"))
 
 
 class TestBookingForm:

@@ -1,10 +1,10 @@
 """The kiosk through the keys a patient presses: a token, bad input, the board, idle.
 
-A small fixed OPD day, Monday 10 March 2025 at 10:30. Dr Rao (Cardiology, room
-101), Dr Khan (Orthopaedics) and Dr Iyer (Paediatrics) each have slots 09:00 to
-13:00 of one hour and two seats. Dr Rao's 10:00 slot is full (Asha, Ravi) with
-Sita on its waitlist and the 11:00 slot has Gopal; Dr Khan's 10:00 slot has
-Leela checked in.
+The small fixed day of conftest, Monday 10 March 2025 at 10:30. Dr Rao (Cardiology,
+room 101), Dr Khan (Orthopaedics) and Dr Iyer (Paediatrics) each have slots 09:00
+to 13:00 of one hour and two seats. Dr Rao's 10:00 slot is full (Asha, Ravi) with
+Sita on its waitlist and the 11:00 slot has Gopal; Dr Khan's 10:00 slot has Leela
+checked in.
 """
 
 from __future__ import annotations
@@ -12,14 +12,13 @@ from __future__ import annotations
 import time as clock_time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import datetime, time
 
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input
 
-from opd_tui.domain.models import Doctor, Token
+from opd_tui.domain.models import Doctor
 from opd_tui.engine import AllocationEngine
 from opd_tui.tui.kiosk import KioskApp
 from opd_tui.tui.kiosk.bigtext import BigText
@@ -34,55 +33,12 @@ from opd_tui.tui.kiosk.screens import (
     StartScreen,
 )
 
-DAY = date(2025, 3, 10)
-NOW = datetime(2025, 3, 10, 10, 30)
-EARLY = datetime(2025, 3, 10, 8, 0)
-
-
-@dataclass
-class Day:
-    engine: AllocationEngine
-    rao: Doctor
-    khan: Doctor
-    iyer: Doctor
-    leela: Token
-
-    def tokens_of(self, name: str) -> list[Token]:
-        return [t for t in self.engine.search(name) if t.patient_name == name]
-
-
-def build_day(engine: AllocationEngine) -> Day:
-    rao = engine.add_doctor("Anjali Rao", "RAO", "Cardiology", "101")
-    khan = engine.add_doctor("Farah Khan", "KHAN", "Orthopaedics", "301")
-    iyer = engine.add_doctor("Priya Iyer", "IYER", "Paediatrics", "201")
-    slots = {d.code: engine.generate_slots(d.id, DAY, time(9), time(13), 60, 2)
-             for d in (rao, khan, iyer)}
-    ten, eleven = slots["RAO"][1], slots["RAO"][2]
-    engine.book(ten.id, "Asha Verma", "ONLINE", "+919800000001", now=EARLY)
-    engine.book(ten.id, "Ravi Kumar", "WALKIN", "H-100002", now=EARLY)
-    engine.book(ten.id, "Sita Devi", "WALKIN", "+919800000003", now=EARLY)
-    engine.book(eleven.id, "Gopal Rao", "FOLLOWUP", now=EARLY)
-    leela = engine.book(slots["KHAN"][1].id, "Leela Nair", "PAID", now=EARLY)
-    leela = engine.check_in(leela.id, now=EARLY)
-    return Day(engine, rao, khan, iyer, leela)
-
-
-@pytest.fixture
-def day(engine: AllocationEngine) -> Day:
-    return build_day(engine)
+from .conftest import DAY, EARLY, NOW, World, build_world, settle
 
 
 def kiosk(engine: AllocationEngine, **kwargs) -> KioskApp:
     kwargs.setdefault("idle_seconds", 600)
     return KioskApp(engine, clock=lambda: NOW, hospital="City Hospital OPD", **kwargs)
-
-
-async def settle(pilot: Pilot) -> None:
-    """Let workers finish and the screen catch up."""
-    for _ in range(3):
-        await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 @asynccontextmanager
@@ -128,7 +84,7 @@ async def to_confirm(pilot: Pilot, name: str, phone: str = "", department: str =
 # -- taking a token -------------------------------------------------------------
 
 
-async def test_a_walk_in_takes_a_token_with_digits_and_enter(day: Day) -> None:
+async def test_a_walk_in_takes_a_token_with_digits_and_enter(day: World) -> None:
     async with kiosk_open(day.engine) as pilot:
         app = pilot.app
         await press(pilot, "enter")
@@ -168,7 +124,7 @@ async def test_a_walk_in_takes_a_token_with_digits_and_enter(day: Day) -> None:
         assert isinstance(app.screen, StartScreen) and len(app.screen_stack) == 1
 
 
-async def test_arrows_and_enter_choose_as_well_as_digits(day: Day) -> None:
+async def test_arrows_and_enter_choose_as_well_as_digits(day: World) -> None:
     async with kiosk_open(day.engine) as pilot:
         await press(pilot, "enter", "down", "enter")  # Orthopaedics
         assert isinstance(pilot.app.screen, DoctorScreen)
@@ -220,7 +176,7 @@ async def test_a_doctor_with_no_slot_left_cannot_be_chosen(engine: AllocationEng
     assert engine.last_event_id() == before
 
 
-async def test_escape_goes_back_one_step_at_a_time(day: Day) -> None:
+async def test_escape_goes_back_one_step_at_a_time(day: World) -> None:
     async with kiosk_open(day.engine) as pilot:
         app = pilot.app
         await press(pilot, "enter", "1", "1")
@@ -236,7 +192,7 @@ async def test_escape_goes_back_one_step_at_a_time(day: Day) -> None:
         assert day.tokens_of("Meena") == []
 
 
-async def test_idle_kiosk_returns_to_the_board_and_books_nothing(day: Day) -> None:
+async def test_idle_kiosk_returns_to_the_board_and_books_nothing(day: World) -> None:
     before = day.engine.last_event_id()
     async with kiosk_open(day.engine, idle_seconds=0.4) as pilot:
         app = pilot.app
@@ -250,7 +206,7 @@ async def test_idle_kiosk_returns_to_the_board_and_books_nothing(day: Day) -> No
     assert day.engine.last_event_id() == before
 
 
-async def test_the_slip_goes_back_to_the_board_by_itself(day: Day) -> None:
+async def test_the_slip_goes_back_to_the_board_by_itself(day: World) -> None:
     async with kiosk_open(day.engine, idle_seconds=2.0) as pilot:
         await to_confirm(pilot, "Meena Kumari")
         await press(pilot, "enter")
@@ -275,7 +231,7 @@ async def test_the_slip_goes_back_to_the_board_by_itself(day: Day) -> None:
     ],
 )
 async def test_a_bad_name_is_explained_and_nothing_is_booked(
-    day: Day, name: str, message: str
+    day: World, name: str, message: str
 ) -> None:
     before = day.engine.last_event_id()
     async with kiosk_open(day.engine) as pilot:
@@ -291,7 +247,7 @@ async def test_a_bad_name_is_explained_and_nothing_is_booked(
 
 @pytest.mark.parametrize("phone", ["12", "+-", "1" * 33])
 async def test_a_bad_phone_number_is_explained_and_nothing_is_booked(
-    day: Day, phone: str
+    day: World, phone: str
 ) -> None:
     before = day.engine.last_event_id()
     async with kiosk_open(day.engine) as pilot:
@@ -307,7 +263,7 @@ async def test_a_bad_phone_number_is_explained_and_nothing_is_booked(
     assert day.tokens_of("Meena Kumari") == []
 
 
-async def test_letters_cannot_be_typed_as_a_phone_number(day: Day) -> None:
+async def test_letters_cannot_be_typed_as_a_phone_number(day: World) -> None:
     async with kiosk_open(day.engine) as pilot:
         await press(pilot, "enter", "1", "1")
         await type_text(pilot, "Meena Kumari")
@@ -316,7 +272,7 @@ async def test_letters_cannot_be_typed_as_a_phone_number(day: Day) -> None:
         assert pilot.app.screen.query_one("#phone", Input).value == "9845"
 
 
-async def test_a_second_token_for_the_same_phone_is_refused_in_plain_words(day: Day) -> None:
+async def test_a_second_token_for_the_same_phone_is_refused_in_plain_words(day: World) -> None:
     before = day.engine.last_event_id()
     async with kiosk_open(day.engine) as pilot:
         await to_confirm(pilot, "Asha V", phone="+919800000001")  # Asha's number, Dr Rao
@@ -328,7 +284,7 @@ async def test_a_second_token_for_the_same_phone_is_refused_in_plain_words(day: 
     assert day.engine.last_event_id() == before
 
 
-async def test_a_name_like_markup_is_shown_and_booked_literally(day: Day) -> None:
+async def test_a_name_like_markup_is_shown_and_booked_literally(day: World) -> None:
     name = "[bold red]X[/]"
     async with kiosk_open(day.engine) as pilot:
         await to_confirm(pilot, name)
@@ -347,7 +303,7 @@ def card(app: KioskApp, doctor: Doctor) -> DoctorCard:
     return app.screen.query_one(f"#doctor-{doctor.id}", DoctorCard)
 
 
-async def test_the_board_shows_numbers_never_names(day: Day) -> None:
+async def test_the_board_shows_numbers_never_names(day: World) -> None:
     day.engine.call_next(day.khan.id, now=NOW)
     async with kiosk_open(day.engine, size=(120, 40)) as pilot:
         app = pilot.app
@@ -359,7 +315,7 @@ async def test_the_board_shows_numbers_never_names(day: Day) -> None:
         assert "Dr Farah Khan · Room 301" in shown
 
 
-async def test_the_board_fits_80x24_with_one_line_per_doctor(day: Day) -> None:
+async def test_the_board_fits_80x24_with_one_line_per_doctor(day: World) -> None:
     for n in range(5):
         day.engine.add_doctor(f"Doctor {'ABCDE'[n]}", f"D{n}", "General Medicine")
     day.engine.call_next(day.khan.id, now=NOW)
@@ -375,7 +331,7 @@ async def test_the_board_follows_a_call_made_by_another_engine(sqlite_url: str) 
     kiosk_engine = AllocationEngine.open(sqlite_url)
     desk_engine = AllocationEngine.open(sqlite_url)
     try:
-        day = build_day(desk_engine)
+        day = build_world(desk_engine)
         rao_ten = day.engine.slot_view(day.engine.day_slots(DAY)[1].id)
         for token in rao_ten.seated:
             desk_engine.check_in(token.id, now=NOW)
@@ -398,7 +354,7 @@ async def test_the_board_follows_a_call_made_by_another_engine(sqlite_url: str) 
         desk_engine.close()
 
 
-async def test_a_doctor_added_at_the_desk_joins_the_board(day: Day) -> None:
+async def test_a_doctor_added_at_the_desk_joins_the_board(day: World) -> None:
     async with kiosk_open(day.engine, size=(120, 40)) as pilot:
         doctor = day.engine.add_doctor("Rohan Das", "DAS", "Orthopaedics", "302")
         await pilot.pause(1.0)
@@ -409,7 +365,7 @@ async def test_a_doctor_added_at_the_desk_joins_the_board(day: Day) -> None:
 # -- what the kiosk reads and draws -------------------------------------------------
 
 
-def test_waiting_counts_patients_in_the_hall_and_in_the_slot_under_way(day: Day) -> None:
+def test_waiting_counts_patients_in_the_hall_and_in_the_slot_under_way(day: World) -> None:
     engine = day.engine
     # Dr Rao at 10:30: Asha and Ravi booked and Sita waitlisted in the 10:00 slot;
     # Gopal's 11:00 slot has not started. Dr Khan: Leela checked in.

@@ -26,7 +26,8 @@ from opd_tui.tui.kiosk.screens import (
     StartScreen,
 )
 
-from .test_kiosk import DAY, Day, day, kiosk_open, press, screen_text, type_text  # noqa: F401
+from .conftest import World
+from .test_kiosk import DAY, kiosk_open, press, screen_text, type_text
 
 KIOSK_SCREENS = (StartScreen, DepartmentScreen, DoctorScreen, NameScreen, PhoneScreen,
                  ConfirmScreen, SlipScreen)
@@ -78,7 +79,7 @@ async def press_all(pilot: Pilot, keys: list[str], allowed: tuple[type, ...]) ->
     assert isinstance(app.screen, allowed)
 
 
-async def test_no_key_opens_anything_on_the_board(day: Day) -> None:
+async def test_no_key_opens_anything_on_the_board(day: World) -> None:
     before = database_state(day.engine)
     keys = [k for k in desk_keys() + OTHER_KEYS if k not in ("enter", "space")]
     async with kiosk_open(day.engine) as pilot:
@@ -89,7 +90,7 @@ async def test_no_key_opens_anything_on_the_board(day: Day) -> None:
     assert database_state(day.engine) == before
 
 
-async def test_no_key_does_anything_else_while_taking_a_token(day: Day) -> None:
+async def test_no_key_does_anything_else_while_taking_a_token(day: World) -> None:
     """At each step a stray key leaves the patient where they were."""
     before = database_state(day.engine)
     stray = [k for k in desk_keys() + OTHER_KEYS
@@ -108,14 +109,14 @@ async def test_no_key_does_anything_else_while_taking_a_token(day: Day) -> None:
     assert database_state(day.engine) == before
 
 
-async def test_without_a_pin_the_kiosk_cannot_be_closed_from_the_keyboard(day: Day) -> None:
+async def test_without_a_pin_the_kiosk_cannot_be_closed_from_the_keyboard(day: World) -> None:
     async with kiosk_open(day.engine, exit_pin=None) as pilot:
         for key in ("ctrl+q", "ctrl+c", "ctrl+q"):
             await press(pilot, key)
             assert isinstance(pilot.app.screen, StartScreen) and pilot.app.is_running
 
 
-async def test_the_exit_pin_closes_the_kiosk_and_nothing_else_does(day: Day) -> None:
+async def test_the_exit_pin_closes_the_kiosk_and_nothing_else_does(day: World) -> None:
     before = database_state(day.engine)
     async with kiosk_open(day.engine, exit_pin="4321") as pilot:
         app = pilot.app
@@ -138,7 +139,7 @@ async def test_the_exit_pin_closes_the_kiosk_and_nothing_else_does(day: Day) -> 
     assert database_state(day.engine) == before
 
 
-async def test_a_pin_of_letters_can_be_typed(day: Day) -> None:
+async def test_a_pin_of_letters_can_be_typed(day: World) -> None:
     async with kiosk_open(day.engine, exit_pin="open-Sesame") as pilot:
         await press(pilot, "ctrl+q")
         await type_text(pilot, "open-Sesame")
@@ -147,7 +148,7 @@ async def test_a_pin_of_letters_can_be_typed(day: Day) -> None:
     assert pilot.app.return_code == 0 and not pilot.app.is_running
 
 
-async def test_wrong_pins_lock_the_exit_for_a_while(day: Day) -> None:
+async def test_wrong_pins_lock_the_exit_for_a_while(day: World) -> None:
     async with kiosk_open(day.engine, exit_pin="4321") as pilot:
         app = pilot.app
         await press(pilot, "ctrl+q")
@@ -160,7 +161,7 @@ async def test_wrong_pins_lock_the_exit_for_a_while(day: Day) -> None:
         assert isinstance(app.screen, StartScreen) and app.is_running
 
 
-async def test_the_pin_prompt_goes_away_when_left_alone(day: Day) -> None:
+async def test_the_pin_prompt_goes_away_when_left_alone(day: World) -> None:
     async with kiosk_open(day.engine, exit_pin="4321", idle_seconds=0.4) as pilot:
         await press(pilot, "ctrl+q")
         assert isinstance(pilot.app.screen, ExitPinScreen)

@@ -7,49 +7,22 @@ Update after a deliberate change with
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import date
-
 import pytest
-from textual.pilot import Pilot
 
-from opd_tui.demo import build_demo_day, demo_now
+from opd_tui.demo import demo_now
 from opd_tui.engine import AllocationEngine
 from opd_tui.tui.kiosk import KioskApp
+from opd_tui.tui.screenshot_tools import DAY
 
-from .test_kiosk import settle
+from .conftest import keys
 
-DAY = date(2025, 3, 10)
 SMALL, LARGE = (80, 24), (120, 40)
-
-
-@pytest.fixture
-def demo_engine() -> Iterator[AllocationEngine]:
-    engine = AllocationEngine.open("sqlite:///:memory:")
-    build_demo_day(engine, DAY)
-    yield engine
-    engine.close()
 
 
 def kiosk(engine: AllocationEngine, **kwargs) -> KioskApp:
     now = demo_now(DAY)
     return KioskApp(engine, clock=lambda: now, hospital="City Hospital OPD",
                     idle_seconds=600, **kwargs)
-
-
-def keys(*pressed: str):  # noqa: ANN201
-    """A run_before that presses keys (text after `type:` typed one key at a time)."""
-
-    async def run(pilot: Pilot) -> None:
-        await settle(pilot)
-        for key in pressed:
-            if key.startswith("type:"):
-                await pilot.press(*[{" ": "space"}.get(c, c) for c in key[5:]])
-            else:
-                await pilot.press(key)
-            await settle(pilot)
-
-    return run
 
 
 class TestBoard:
@@ -65,24 +38,24 @@ class TestTakingAToken:
 
     def test_a_bad_name(self, snap_compare, demo_engine: AllocationEngine) -> None:  # noqa: ANN001
         assert snap_compare(kiosk(demo_engine), terminal_size=SMALL,
-                            run_before=keys("enter", "1", "1", "type:12345", "enter"))
+                            run_before=keys("enter", "1", "1", "text:12345", "enter"))
 
     def test_confirming_a_name_like_markup(self, snap_compare, demo_engine) -> None:  # noqa: ANN001
         assert snap_compare(
             kiosk(demo_engine), terminal_size=SMALL,
-            run_before=keys("enter", "1", "1", "type:[bold red]X[/]", "enter",
-                            "type:98450 12345", "enter"),
+            run_before=keys("enter", "1", "1", "text:[bold red]X[/]", "enter",
+                            "text:98450 12345", "enter"),
         )
 
     @pytest.mark.parametrize("size", [SMALL, LARGE], ids=["80x24", "120x40"])
     def test_the_slip(self, snap_compare, demo_engine: AllocationEngine, size) -> None:  # noqa: ANN001
         assert snap_compare(
             kiosk(demo_engine), terminal_size=size,
-            run_before=keys("enter", "4", "2", "type:Meena Kumari", "enter", "enter", "enter"),
+            run_before=keys("enter", "4", "2", "text:Meena Kumari", "enter", "enter", "enter"),
         )
 
 
 class TestExit:
     def test_the_pin_prompt(self, snap_compare, demo_engine: AllocationEngine) -> None:  # noqa: ANN001
         assert snap_compare(kiosk(demo_engine, exit_pin="4321"), terminal_size=SMALL,
-                            run_before=keys("ctrl+q", "type:12", "enter"))
+                            run_before=keys("ctrl+q", "text:12", "enter"))

@@ -19,6 +19,8 @@ from opd_tui.tui.simulation.widgets import EventLog, badge
 
 from .sim_helpers import (
     DAY_OPENS,
+    END,
+    MID_DAY,
     SHORT,
     header,
     press,
@@ -27,9 +29,6 @@ from .sim_helpers import (
     sim_time,
     simulation_open,
 )
-
-MID_DAY = datetime(2025, 3, 3, 10, 40)
-END = datetime(2025, 3, 4)
 
 
 def shown(widget) -> str:  # noqa: ANN001

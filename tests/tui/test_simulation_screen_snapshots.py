@@ -7,17 +7,12 @@ wall clock reaches the picture. Update after a deliberate change with
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from textual.pilot import Pilot
 
 from opd_tui.simulation import SimulationConfig
 from opd_tui.tui.simulation import SimulationApp
 
-from .sim_helpers import press, settle, sim_of
-
-MID_DAY = datetime(2025, 3, 3, 10, 40)
-END = datetime(2025, 3, 4)
+from .sim_helpers import END, MID_DAY, press, settle, sim_of
 
 
 def paused_day() -> SimulationApp:
