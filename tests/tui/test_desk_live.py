@@ -73,3 +73,37 @@ async def test_no_refresh_while_a_modal_is_open(sqlite_url: str) -> None:
     finally:
         other.close()
         mine.close()
+
+
+def activity_lines(pilot) -> list[str]:  # noqa: ANN001
+    return [line.text for line in pilot.app.desk.query_one("#activity").lines]
+
+
+async def test_a_wide_desk_shows_the_activity_of_every_desk(sqlite_url: str) -> None:
+    mine = AllocationEngine.open(sqlite_url)
+    other = AllocationEngine.open(sqlite_url)
+    try:
+        world = build_world(mine)
+        async with desk_open(mine, size=(200, 60), poll_interval=0.2) as pilot:
+            assert pilot.app.desk.query_one("#activity").display
+            # It opens on the day's recent events: Leela checked in for Dr Khan at 10:00.
+            assert any("KHAN-001 checked in 10:00" in line for line in activity_lines(pilot))
+            token = await asyncio.to_thread(
+                other.book, world.slot("RAO", 11).id, "Naveen Other-Desk", "ONLINE", None, EARLY
+            )
+            for _ in range(40):
+                if any(f"{token.number} booked 11:00" in line for line in activity_lines(pilot)):
+                    break
+                await pilot.pause(0.05)
+            assert any(f"{token.number} booked 11:00" in line for line in activity_lines(pilot))
+            # The patient's name is not in the log: only token numbers and times.
+            assert not any("Naveen" in line for line in activity_lines(pilot))
+    finally:
+        mine.close()
+        other.close()
+
+
+async def test_no_activity_pane_on_a_small_desk(engine: AllocationEngine) -> None:
+    build_world(engine)
+    async with desk_open(engine, size=(80, 24)) as pilot:
+        assert not pilot.app.desk.query_one("#activity").display

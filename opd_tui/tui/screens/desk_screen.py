@@ -77,6 +77,7 @@ class DeskScreen(BookingActions, TokenActions, SlotActions, DoctorActions):
         self.doctors_pane.border_title = "Doctors"
         self.seated.border_title = "Seated"
         self.waitlist.border_title = "Waitlist"
+        self.query_one("#activity").border_title = "Activity"
         self.query_one("#empty").display = False
         self.grid.focus()
         self.day = self.desk.start_day or self.now().date()

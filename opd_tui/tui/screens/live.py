@@ -22,6 +22,8 @@ from .view import DaySnapshot, DeskView, SlotDetail
 EVENT_BATCH = 2000
 #: Up to this many events, only the slots they touched are read again.
 PATCH_LIMIT = 200
+#: Events the activity pane starts with.
+ACTIVITY_BACKLOG = 40
 #: Events that change nothing but some slots' counts and capacities.
 COUNT_EVENTS = frozenset({
     EventKind.BOOKED, EventKind.WAITLISTED, EventKind.BUMPED, EventKind.PROMOTED,
@@ -61,6 +63,9 @@ class LiveDay(DeskView):
         snapshot = self.fetch(day)
         detail = self.fetch_detail(self._selected_slot_id())
         self.app.call_from_thread(self.apply, snapshot, detail)
+        if self._activity_after == 0:
+            after = max(0, snapshot.last_event_id - ACTIVITY_BACKLOG)
+            self.app.call_from_thread(self.show_activity, self.engine.events(after_id=after))
 
     def _schedule_poll(self) -> None:
         self.set_timer(self.desk.poll_interval, self._poll)
@@ -94,6 +99,8 @@ class LiveDay(DeskView):
                 snapshot = self.fetch(day)
                 detail = self.fetch_detail(selected)
                 self.app.call_from_thread(self.apply, snapshot, detail)
+            if events:
+                self.app.call_from_thread(self.show_activity, events)
         except OPDError as error:
             self.app.call_from_thread(self.desk.say_error, str(error))
         finally:

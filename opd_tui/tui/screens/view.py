@@ -19,9 +19,17 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Static
 
-from ...domain.models import Doctor, DoctorDay, SlotSummary, SlotView, Token
+from ...domain.models import Doctor, DoctorDay, Event, SlotSummary, SlotView, Token
 from ..modals import SearchHit
-from ..widgets import DeskHeader, DoctorsPane, GridRow, SeatedTokens, SlotGrid, WaitlistPane
+from ..widgets import (
+    ActivityPane,
+    DeskHeader,
+    DoctorsPane,
+    GridRow,
+    SeatedTokens,
+    SlotGrid,
+    WaitlistPane,
+)
 from ..widgets.token_tables import TokenTable
 
 if TYPE_CHECKING:
@@ -63,6 +71,7 @@ class DeskView(Screen[None]):
         self._advanced_minute: datetime | None = None
         self._refreshed_minute: datetime | None = None
         self._polling = False
+        self._activity_after = 0  # the last event the activity pane shows
 
     # -- wiring ---------------------------------------------------------------
 
@@ -87,6 +96,7 @@ class DeskView(Screen[None]):
         with Horizontal(id="bottom"):
             yield SeatedTokens(id="seated")
             yield WaitlistPane(id="waitlist")
+            yield ActivityPane(id="activity")  # a wide desk only
         yield Footer(compact=True)
 
     @property
@@ -129,6 +139,15 @@ class DeskView(Screen[None]):
                 self.apply_detail(detail)
             elif self.grid.selected_slot is None:
                 self.apply_detail(None)
+
+    def show_activity(self, events: list[Event]) -> None:
+        fresh = [e for e in events if e.id > self._activity_after]
+        if fresh:
+            self._activity_after = fresh[-1].id
+            codes = {d.doctor.id: d.doctor.code for d in self.snapshot.days} if self.snapshot else {}
+            slots = {s.id: (codes.get(s.doctor_id, ""), s.start)
+                     for s in (self.snapshot.slots if self.snapshot else [])}
+            self.query_one(ActivityPane).add(fresh, slots)
 
     def _show_empty(self, snapshot: DaySnapshot) -> None:
         empty = self.query_one("#empty", Static)

@@ -1,0 +1,64 @@
+"""The desk's activity pane: what happened lately, at this desk, another or the kiosk.
+
+Shown only where the terminal has room for it (a wide desk); it follows the same
+event log the desk polls, so it costs no reading of its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+
+from rich.text import Text
+from textual.widgets import RichLog
+
+from ...domain.enums import EventKind
+from ...domain.models import Event
+
+WORDS = {
+    EventKind.BOOKED: "booked",
+    EventKind.WAITLISTED: "waitlisted",
+    EventKind.BUMPED: "moved to make room",
+    EventKind.PROMOTED: "promoted from the waitlist",
+    EventKind.MOVED: "moved",
+    EventKind.CANCELLED: "cancelled",
+    EventKind.NO_SHOW: "no-show",
+    EventKind.CHECKED_IN: "checked in",
+    EventKind.CALLED: "called",
+    EventKind.COMPLETED: "completed",
+    EventKind.EXPIRED: "expired",
+    EventKind.OVERBOOKED: "emergency, overbooked",
+    EventKind.CAPACITY_CHANGED: "capacity changed",
+    EventKind.SLOT_CLOSED: "slot closed",
+    EventKind.DOCTOR_DELAYED: "doctor delayed",
+    EventKind.DOCTOR_ADDED: "doctor added",
+    EventKind.SLOT_ADDED: "slot added",
+    EventKind.DOCTOR_UPDATED: "doctor updated",
+}
+#: Lines kept; a long backlog (a first load, a busy minute) shows only its end.
+KEEP = 200
+
+
+def event_line(event: Event, slots: Mapping[int, tuple[str, datetime]]) -> Text:
+    """`10:41 RAO-030 booked 11:00`, `10:42 KHAN slot closed 12:00`: when, which
+    token (or else which doctor), what, in which slot."""
+    number = event.detail.get("number")
+    code, start = slots.get(event.slot_id, ("", None)) if event.slot_id is not None else ("", None)
+    who = number or code
+    return Text.assemble(
+        (f"{event.at:%H:%M} ", "dim"),
+        (f"{who} ", "bold") if who else "",
+        WORDS.get(event.kind, event.kind.value.lower()),
+        f" {start:%H:%M}" if start else "",
+        no_wrap=True, overflow="ellipsis",
+    )
+
+
+class ActivityPane(RichLog):
+    def __init__(self, **kwargs) -> None:  # noqa: ANN003
+        super().__init__(max_lines=KEEP, markup=False, wrap=False, auto_scroll=True, **kwargs)
+
+    def add(self, events: Sequence[Event], slots: Mapping[int, tuple[str, datetime]]) -> None:
+        """Write `events`; `slots` gives a slot's doctor code and start by slot id."""
+        for event in events[-KEEP:]:
+            self.write(event_line(event, slots))
