@@ -160,7 +160,7 @@ class DeskView(Screen[None]):
         else:
             text = ""
         if str(empty.render()) != text:
-            empty.update(text)
+            empty.update(Content(text))  # "[ ]" is keys, not markup
         if empty.display != bool(text):
             empty.display = bool(text)
         show_grid = bool(snapshot.slots) or bool(snapshot.days and not text)
