@@ -95,6 +95,11 @@ class SlotStatus(StrEnum):
     CLOSED = "CLOSED"
     ENDED = "ENDED"
 
+    @property
+    def is_bookable(self) -> bool:
+        """A slot takes bookings unless it is closed or has ended (SPEC §2)."""
+        return self not in (SlotStatus.CLOSED, SlotStatus.ENDED)
+
 
 class EventKind(StrEnum):
     BOOKED = "BOOKED"

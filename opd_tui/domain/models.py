@@ -52,6 +52,10 @@ class SlotView(Slot):
     seated: list[Token]
     waitlist: list[Token]
 
+    @property
+    def bookable(self) -> bool:
+        return self.status.is_bookable
+
 
 class SlotSummary(Slot):
     """A slot as the grid shows it: counts without the token lists."""
@@ -59,6 +63,10 @@ class SlotSummary(Slot):
     occupancy: int
     waitlisted: int
     status: SlotStatus
+
+    @property
+    def bookable(self) -> bool:
+        return self.status.is_bookable
 
 
 class Event(_View):

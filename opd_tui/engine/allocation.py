@@ -410,10 +410,10 @@ class AllocationEngine(Reader):
         """Rule 2: the doctor's current bookable slot, else the next one today."""
         doctor = unit.lock_doctor(doctor_id)
         unit.lock_days([(doctor_id, unit.now.date())])
-        for slot in unit.day_slots(doctor_id, unit.now.date()):
-            if slot.bookable(unit.now):
-                return slot
-        raise NoSeat(f"{doctor.name} has no open slot left today; choose another doctor.")
+        slot = seating.emergency_slot(unit.day_slots(doctor_id, unit.now.date()), unit.now)
+        if slot is None:
+            raise NoSeat(f"{doctor.name} has no open slot left today; choose another doctor.")
+        return slot
 
     def _seat_new(
         self,

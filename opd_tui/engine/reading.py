@@ -32,6 +32,7 @@ from ..domain.models import (
     SlotView,
     Token,
 )
+from .seating import emergency_slot
 from .unit import (
     SLOT_COLUMNS,
     TOKEN_COLUMNS,
@@ -282,17 +283,26 @@ class Reader:
             counts[slot_id][status] = n
         return counts
 
-    def doctor_days(self, day: date) -> list[DoctorDay]:
-        """Each active doctor's day: booked of capacity, waitlist, delay, closed slots."""
+    def doctor_days(
+        self, day: date, doctor_ids: Iterable[int] | None = None
+    ) -> list[DoctorDay]:
+        """Each active doctor's day (or these doctors'): booked of capacity,
+        waitlist, delay, closed slots. Closed slots add no capacity."""
+        only = None if doctor_ids is None else sorted(set(doctor_ids))
 
         def query(conn: Connection) -> list[DoctorDay]:
+            doctors_q = select(D).where(D.c.active.is_(True))
+            slots_where = S.c.day == day
+            if only is not None:
+                doctors_q = doctors_q.where(D.c.id.in_(only))
+                slots_where = and_(slots_where, S.c.doctor_id.in_(only))
             doctors = [_doctor(r) for r in conn.execute(
-                select(D).where(D.c.active.is_(True)).order_by(D.c.department, D.c.name, D.c.id)
+                doctors_q.order_by(D.c.department, D.c.name, D.c.id)
             )]
             slots = [slot_from_row(r) for r in conn.execute(
-                select(*SLOT_COLUMNS).where(S.c.day == day)
+                select(*SLOT_COLUMNS).where(slots_where)
             )]
-            counts = self._status_counts(conn, S.c.day == day)
+            counts = self._status_counts(conn, slots_where)
             dd = schema.doctor_days
             delays = dict(
                 conn.execute(select(dd.c.doctor_id, dd.c.delay_minutes).where(dd.c.day == day)).all()
@@ -317,6 +327,24 @@ class Reader:
                 )
                 for d in doctors
             ]
+
+        return self._read(query)
+
+    def emergency_slot(self, doctor_id: int, now: datetime | None = None) -> SlotSummary | None:
+        """Where an emergency for this doctor would go now (rule 2), for a desk to
+        show before it confirms; None when the doctor has no open slot left today."""
+        ref = inputs.validate(inputs.DoctorRef, doctor_id=doctor_id)
+
+        def query(conn: Connection) -> SlotSummary | None:
+            at = self._now(conn, now)
+            mine = and_(S.c.doctor_id == ref.doctor_id, S.c.day == at.date())
+            slot = emergency_slot(
+                (slot_from_row(r) for r in conn.execute(select(*SLOT_COLUMNS).where(mine))), at
+            )
+            if slot is None:
+                return None
+            rows = conn.execute(select(*SLOT_COLUMNS).where(S.c.id == slot.id))
+            return self._summarise(rows, self._status_counts(conn, S.c.id == slot.id), at)[0]
 
         return self._read(query)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import bindparam, select
 
@@ -47,6 +48,11 @@ _BUMP_CANDIDATE = (
     .order_by(T.c.priority.desc(), T.c.id.desc())
     .limit(1)
 )
+
+
+def emergency_slot(day_slots: Iterable[SlotState], now: datetime) -> SlotState | None:
+    """Rule 2 without a named slot: the current bookable slot, else the next one."""
+    return next((s for s in sorted(day_slots, key=lambda s: s.start) if s.bookable(now)), None)
 
 
 def bump_candidate(unit: Unit, slot: SlotState) -> TokenState | None:

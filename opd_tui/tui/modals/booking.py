@@ -14,7 +14,7 @@ from textual.content import Content
 from textual.widgets import Input, Select
 
 from ...domain import inputs
-from ...domain.enums import SlotStatus, Source
+from ...domain.enums import Source
 from ...domain.models import Doctor, SlotSummary, Token
 from ..widgets.slot_grid import cell_text
 from .form import Form, model_problems
@@ -42,7 +42,7 @@ class BookingRequest:
 def bookable(slots: Sequence[SlotSummary], doctor_id: int | None) -> list[SlotSummary]:
     return [
         s for s in slots
-        if s.doctor_id == doctor_id and s.status not in (SlotStatus.CLOSED, SlotStatus.ENDED)
+        if s.doctor_id == doctor_id and s.bookable
     ]
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from textual.content import Content
 
-from ...domain.enums import SlotStatus, TokenStatus
+from ...domain.enums import TokenStatus
 from ...domain.models import Token
 from ..modals import BookingForm, BookingRequest, EmergencyModal
 from .commands import DeskCommands, label
@@ -56,25 +56,16 @@ class BookingActions(DeskCommands):
         doctor = self.doctor(self.selected_doctor_id)
         if doctor is None or self.snapshot is None:
             return
-        today = self.now().date()
-        slots = sorted(
-            (s for s in self.snapshot.slots
-             if s.doctor_id == doctor.id and s.status not in (SlotStatus.CLOSED, SlotStatus.ENDED)),
-            key=lambda s: s.start,
-        ) if self.day == today else []
-        if self.day == today and not slots:
+        slot = self.engine.emergency_slot(doctor.id, now=self.now())
+        if slot is None:
             self.desk.say_error(f"Dr {doctor.name} has no open slot left today; choose another doctor.")
             return
-        if slots:
-            slot = slots[0]
-            current = slot.start <= self.now()
-            full = slot.occupancy >= slot.capacity
-            where = Content(
-                f"Dr {doctor.name}, {'current' if current else 'next'} slot {label(slot)} "
-                f"({slot.occupancy}/{slot.capacity}{', will overbook' if full else ''})"
-            )
-        else:
-            where = Content(f"Dr {doctor.name}, today's current or next slot")
+        current = slot.start <= self.now()
+        full = slot.occupancy >= slot.capacity
+        where = Content(
+            f"Dr {doctor.name}, {'current' if current else 'next'} slot {label(slot)} "
+            f"({slot.occupancy}/{slot.capacity}{', will overbook' if full else ''})"
+        )
         self.app.push_screen(EmergencyModal(doctor.id, where, self.perform_emergency), self._booked)
 
     def perform_emergency(self, values: dict[str, Any]) -> tuple[Token, str]:

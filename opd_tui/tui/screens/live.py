@@ -12,8 +12,8 @@ from datetime import date, datetime
 
 from textual import work
 
-from ...domain.enums import EventKind, SlotStatus
-from ...domain.models import DoctorDay, Event, SlotSummary
+from ...domain.enums import EventKind
+from ...domain.models import Event
 from ...errors import OPDError
 from ..widgets import DeskHeader
 from .view import DaySnapshot, DeskView, SlotDetail
@@ -124,17 +124,9 @@ class LiveDay(DeskView):
         fresh = {s.id: s for s in self.engine.slot_summaries(touched, now=now)}
         slots = [fresh.get(s.id, s) for s in snapshot.slots]
         doctors = {known[i].doctor_id for i in touched}
-        days = [d if d.doctor.id not in doctors else self._recount(d, slots) for d in snapshot.days]
+        recounted = {d.doctor.id: d for d in self.engine.doctor_days(snapshot.day, doctors)}
+        days = [recounted.get(d.doctor.id, d) for d in snapshot.days]
         return DaySnapshot(snapshot.day, now, days, slots, events[-1].id), touched
-
-    @staticmethod
-    def _recount(day: DoctorDay, slots: list[SlotSummary]) -> DoctorDay:
-        mine = [s for s in slots if s.doctor_id == day.doctor.id]
-        return day.model_copy(update={
-            "booked": sum(s.occupancy for s in mine),
-            "capacity": sum(s.capacity for s in mine if s.status != SlotStatus.CLOSED),
-            "waitlisted": sum(s.waitlisted for s in mine),
-        })
 
     def _poll_done(self) -> None:
         self._polling = False

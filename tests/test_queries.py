@@ -1,0 +1,57 @@
+"""The engine's read-only queries the screens rely on (beyond SPEC §5)."""
+
+from __future__ import annotations
+
+from clinic import BEFORE_OPD, DAY, at, make_clinic
+
+from opd_tui.engine import AllocationEngine
+
+
+def test_emergency_slot_names_the_slot_an_emergency_would_take(engine: AllocationEngine) -> None:
+    """The desk shows where rule 2 will seat the emergency before it confirms."""
+    clinic = make_clinic(engine, 1, 1, 1)
+    assert engine.emergency_slot(clinic.doctor.id, now=BEFORE_OPD).id == clinic.slots[0].id
+    assert engine.emergency_slot(clinic.doctor.id, now=at(9, 40)).id == clinic.slots[1].id
+    clinic.book(2, "WALKIN", now=at(9, 40))
+    shown = engine.emergency_slot(clinic.doctor.id, now=at(10, 5))
+    assert (shown.id, shown.occupancy, shown.status) == (clinic.slots[2].id, 1, "FULL")
+    seated = engine.emergency(clinic.doctor.id, "Mohan Lal", now=at(10, 5))
+    assert seated.slot_id == shown.id  # the engine seats it where the desk said
+    assert engine.emergency_slot(clinic.doctor.id, now=at(10, 30)) is None
+
+
+def test_doctor_days_counts_one_doctor_or_all(engine: AllocationEngine) -> None:
+    """Booked of capacity per doctor; a closed slot adds no capacity."""
+    rao = make_clinic(engine, 2, 3, 4, code="RAO")
+    make_clinic(engine, 4, code="KHAN")
+    engine.close_slot(rao.slots[2].id, now=BEFORE_OPD)
+    rao.book(0, "WALKIN")
+    rao.fill(0, "ONLINE", "WALKIN")  # the second one waits
+    days = {d.doctor.code: d for d in engine.doctor_days(DAY)}
+    assert (days["RAO"].booked, days["RAO"].capacity, days["RAO"].waitlisted) == (2, 5, 1)
+    assert (days["KHAN"].booked, days["KHAN"].capacity) == (0, 4)
+    only = engine.doctor_days(DAY, [rao.doctor.id])
+    assert [d.doctor.code for d in only] == ["RAO"] and only[0] == days["RAO"]
+
+
+def test_search_finds_a_token_by_number_reference_or_part_of_the_name(
+    engine: AllocationEngine,
+) -> None:
+    """The desk's search box: RAO-001, a phone number in any case, or 'kum'."""
+    clinic = make_clinic(engine, 3, code="RAO")
+    ravi = clinic.book(0, "WALKIN", name="Ravi Kumar", ref="MRN-77")
+    clinic.book(0, "ONLINE", name="Sita Devi")
+    assert [t.id for t in engine.search("rao-001")] == [ravi.id]
+    assert [t.id for t in engine.search("mrn-77")] == [ravi.id]
+    assert [t.id for t in engine.search("kum")] == [ravi.id]
+    assert engine.search("   ") == []
+
+
+def test_slot_summaries_tell_whether_a_slot_takes_bookings(engine: AllocationEngine) -> None:
+    """Closed and ended slots are not bookable; full and overbooked ones are."""
+    clinic = make_clinic(engine, 1, 1, 1)
+    clinic.book(1, "WALKIN")
+    engine.close_slot(clinic.slots[2].id, now=BEFORE_OPD)
+    bookable = [s.bookable for s in engine.day_slots(DAY, now=at(9, 40))]
+    assert bookable == [False, True, False]
+    assert engine.slot_view(clinic.slots[1].id, now=at(9, 40)).bookable
