@@ -43,7 +43,7 @@ from ..domain.errors import (
 from ..domain.models import Doctor, Event, Slot, Token
 from . import seating
 from .reading import Reader
-from .unit import TOKEN_COLUMNS, Conflict, SlotState, TokenState, Unit
+from .unit import TOKEN_COLUMNS, Conflict, SlotState, TokenState, Unit, doctor_from_row
 
 R = TypeVar("R")
 T = schema.tokens
@@ -233,11 +233,7 @@ class AllocationEngine(Reader):
                 unit.conn.execute(update(d).where(d.c.id == doctor_id).values(**values))
                 unit.slot_event(EventKind.DOCTOR_UPDATED, None, doctor_id=doctor_id,
                                 changed=sorted(values))
-            row = unit.conn.execute(select(d).where(d.c.id == doctor_id)).one()
-            return Doctor(
-                id=row.id, name=row.name, code=row.code, department=row.department,
-                room=row.room, consult_minutes=row.consult_minutes, active=bool(row.active),
-            )
+            return doctor_from_row(unit.conn.execute(select(d).where(d.c.id == doctor_id)).one())
 
         return self._command(work, moves_clock=False)
 
@@ -252,8 +248,9 @@ class AllocationEngine(Reader):
         req = inputs.validate(
             inputs.NewSlot, doctor_id=doctor_id, start=start, end=end, capacity=capacity
         )
+        times = [(req.start, req.end)]
         return self._command(
-            lambda unit: self._add_slots(unit, req.doctor_id, [(req.start, req.end)], req.capacity)[0],
+            lambda unit: self._add_slots(unit, req.doctor_id, times, req.capacity)[0],
             now,
             moves_clock=False,
         )

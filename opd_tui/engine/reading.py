@@ -34,6 +34,7 @@ from ..domain.models import (
 )
 from .seating import emergency_slot
 from .unit import (
+    doctor_from_row,
     SLOT_COLUMNS,
     TOKEN_COLUMNS,
     SlotState,
@@ -55,18 +56,6 @@ _SEAT_HOLDING = [s.value for s in SEAT_HOLDING]
 CONSULTATION_ORDER = ((T.c.source != Source.EMERGENCY.value), T.c.priority, T.c.id)
 #: Promotion order of a waitlist.
 WAITLIST_ORDER = (T.c.priority, T.c.id)
-
-
-def _doctor(row: Any) -> Doctor:
-    return Doctor(
-        id=row.id,
-        name=row.name,
-        code=row.code,
-        department=row.department,
-        room=row.room,
-        consult_minutes=row.consult_minutes,
-        active=bool(row.active),
-    )
 
 
 def _event(row: Any) -> Event:
@@ -118,7 +107,7 @@ class Reader:
             row = conn.execute(select(D).where(D.c.id == ref.doctor_id)).one_or_none()
             if row is None:
                 raise NotFound(f"There is no doctor {ref.doctor_id}.")
-            return _doctor(row)
+            return doctor_from_row(row)
 
         return self._read(query)
 
@@ -127,7 +116,7 @@ class Reader:
             stmt = select(D).order_by(D.c.department, D.c.name, D.c.id)
             if active_only:
                 stmt = stmt.where(D.c.active.is_(True))
-            return [_doctor(r) for r in conn.execute(stmt)]
+            return [doctor_from_row(r) for r in conn.execute(stmt)]
 
         return self._read(query)
 
@@ -296,7 +285,7 @@ class Reader:
             if only is not None:
                 doctors_q = doctors_q.where(D.c.id.in_(only))
                 slots_where = and_(slots_where, S.c.doctor_id.in_(only))
-            doctors = [_doctor(r) for r in conn.execute(
+            doctors = [doctor_from_row(r) for r in conn.execute(
                 doctors_q.order_by(D.c.department, D.c.name, D.c.id)
             )]
             slots = [slot_from_row(r) for r in conn.execute(
@@ -304,9 +293,9 @@ class Reader:
             )]
             counts = self._status_counts(conn, slots_where)
             dd = schema.doctor_days
-            delays = dict(
-                conn.execute(select(dd.c.doctor_id, dd.c.delay_minutes).where(dd.c.day == day)).all()
-            )
+            delays = dict(conn.execute(
+                select(dd.c.doctor_id, dd.c.delay_minutes).where(dd.c.day == day)
+            ).all())
             per: dict[int, Counter[str]] = defaultdict(Counter)
             for slot in slots:
                 c = per[slot.doctor_id]

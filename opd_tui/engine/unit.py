@@ -38,7 +38,7 @@ from ..db import schema
 from ..domain.enums import LIVE, SEAT_HOLDING, EventKind, SlotStatus, Source, TokenStatus
 from ..domain.errors import NotFound
 from ..domain.inputs import patient_key
-from ..domain.models import Event, Slot, Token
+from ..domain.models import Doctor, Event, Slot, Token
 
 T = schema.tokens
 S = schema.slots
@@ -259,6 +259,18 @@ _LIVE_TOKEN_OF = (
     )
     .limit(1)
 )
+
+
+def doctor_from_row(row: Any) -> Doctor:
+    return Doctor(
+        id=row.id,
+        name=row.name,
+        code=row.code,
+        department=row.department,
+        room=row.room,
+        consult_minutes=row.consult_minutes,
+        active=bool(row.active),
+    )
 
 
 def slot_from_row(row: Any) -> SlotState:
