@@ -19,6 +19,7 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Label, Static
 
 from ...simulation import SimulationSummary
+from .widgets import pairs_table
 
 Choice = Literal["restart", "quit"]
 
@@ -46,16 +47,7 @@ def figures_table(s: SimulationSummary, utilisation: float | None = None) -> Tab
         ("Engine operations", s.engine_operations),
         ("Refused", sum(s.refusals.values())),
     ]
-    grid = Table.grid(padding=(0, 1), expand=True)
-    for _ in range(3):
-        grid.add_column(style="dim", no_wrap=True)
-        grid.add_column(justify="right", no_wrap=True, style="bold")
-    for i in range(0, len(items), 3):
-        row: list[Text] = []
-        for label, value in items[i:i + 3]:
-            row += [Text(label), Text(str(value))]
-        grid.add_row(*row)
-    return grid
+    return pairs_table(items, per_row=3)
 
 
 class DaySummaryScreen(ModalScreen[Choice | None]):

@@ -312,7 +312,7 @@ class StatsPanel(VerticalScroll):
             ("Utilisation", "–" if use is None else f"{use:.0%}"),
             ("Mean wait", _minutes(mean_wait(s))), ("Overbooked", s.overbooked_slots),
         ]
-        self._update("counts", _pairs(counts), tuple(counts))
+        self._update("counts", pairs_table(counts), tuple(counts))
         self._show_trends(frame)
         waits = tuple((src, w.patients, w.mean, w.p90) for src, w in s.wait_minutes.items())
         self._update("waits", _waits_table(s), waits)
@@ -339,14 +339,15 @@ class StatsPanel(VerticalScroll):
             self.query_one(f"#trend-{key}", DayTrend).show(values, fraction, value)
 
 
-def _pairs(items: Sequence[tuple[str, object]]) -> Table:
+def pairs_table(items: Sequence[tuple[str, object]], per_row: int = 2) -> Table:
+    """Label and value pairs, `per_row` pairs to a row."""
     grid = Table.grid(padding=(0, 1), expand=True)
-    for _ in range(2):
+    for _ in range(per_row):
         grid.add_column(style="dim", no_wrap=True)
         grid.add_column(justify="right", no_wrap=True, style="bold")
-    for i in range(0, len(items), 2):
+    for i in range(0, len(items), per_row):
         row: list[RenderableType] = []
-        for label, value in items[i:i + 2]:
+        for label, value in items[i:i + per_row]:
             row += [Text(label), Text(str(value))]
         grid.add_row(*row)
     return grid
