@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
+import time as wall_clock
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
@@ -107,6 +108,24 @@ async def press(pilot: Pilot, *keys: str) -> None:
 
 async def type_text(pilot: Pilot, text: str) -> None:
     await pilot.press(*[{" ": "space"}.get(ch, ch) for ch in text])
+
+
+#: How long a live test waits for a poll to show a change. Generous on purpose:
+#: the tests prove the change arrives; how fast is the benchmarks' business
+#: (tests/benchmarks/bench_desk.py, bench_kiosk.py).
+PATIENCE_SECONDS = 15.0
+
+
+async def eventually(
+    pilot: Pilot, shown: Callable[[], bool], seconds: float = PATIENCE_SECONDS
+) -> bool:
+    """Let the app run until `shown()` holds or the wall-clock `seconds` pass."""
+    deadline = wall_clock.monotonic() + seconds
+    while not shown():
+        if wall_clock.monotonic() > deadline:
+            return False
+        await pilot.pause(0.05)
+    return True
 
 
 def notes(app: DeskApp) -> list[str]:

@@ -1,17 +1,20 @@
-"""The desk follows the event log: another desk's booking shows within a second."""
+"""The desk follows the event log: another desk's changes show by themselves.
+
+How soon (within a second) is measured by tests/benchmarks/bench_desk.py, not
+here: a timed assertion would fail on a loaded machine without a defect.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import time
 
 from opd_tui.domain.enums import TokenStatus
 from opd_tui.engine import AllocationEngine
 
-from .conftest import EARLY, build_world, column_plain, desk_open, press
+from .conftest import EARLY, build_world, column_plain, desk_open, eventually, press
 
 
-async def test_a_booking_at_another_desk_shows_within_a_second(sqlite_url: str) -> None:
+async def test_a_booking_at_another_desk_shows_by_itself(sqlite_url: str) -> None:
     mine = AllocationEngine.open(sqlite_url)
     other = AllocationEngine.open(sqlite_url)  # the desk next door, its own connections
     try:
@@ -20,32 +23,23 @@ async def test_a_booking_at_another_desk_shows_within_a_second(sqlite_url: str) 
             await press(pilot, "right", "right")  # Dr Rao, 11:00: Gopal only
             grid = pilot.app.desk.grid
             assert grid.get_cell(str(world.rao.id), "11:00").plain.startswith("○ 1/2")
-            booked_at = time.monotonic()
             await asyncio.to_thread(
                 other.book, world.slot("RAO", 11).id, "Naveen Other-Desk", "ONLINE", None, EARLY
             )
-            seen = None
-            while time.monotonic() - booked_at < 2.0:
-                await pilot.pause(0.05)
-                if grid.get_cell(str(world.rao.id), "11:00").plain.startswith("● 2/2"):
-                    seen = time.monotonic() - booked_at
-                    break
-            assert seen is not None and seen < 1.0, f"shown after {seen}"
+            assert await eventually(
+                pilot, lambda: grid.get_cell(str(world.rao.id), "11:00").plain.startswith("● 2/2")
+            )
             # The selected slot's patients follow too.
-            for _ in range(20):
-                if "Naveen Other-Desk" in column_plain(pilot.app.desk.seated, "name"):
-                    break
-                await pilot.pause(0.05)
-            assert "Naveen Other-Desk" in column_plain(pilot.app.desk.seated, "name")
+            assert await eventually(
+                pilot, lambda: "Naveen Other-Desk" in column_plain(pilot.app.desk.seated, "name")
+            )
             # And a check-in made elsewhere shows as one.
             token = next(t for t in other.search("Naveen"))
             await asyncio.to_thread(other.check_in, token.id, EARLY)
-            for _ in range(30):
-                if "checked in" in column_plain(pilot.app.desk.seated, "status"):
-                    break
-                await pilot.pause(0.05)
             assert other.token(token.id).status == TokenStatus.CHECKED_IN
-            assert "checked in" in column_plain(pilot.app.desk.seated, "status")
+            assert await eventually(
+                pilot, lambda: "checked in" in column_plain(pilot.app.desk.seated, "status")
+            )
     finally:
         other.close()
         mine.close()
@@ -65,11 +59,9 @@ async def test_no_refresh_while_a_modal_is_open(sqlite_url: str) -> None:
             grid = pilot.app.desk.grid
             assert grid.get_cell(str(world.rao.id), "11:00").plain.startswith("○ 1/2")
             await press(pilot, "escape")
-            for _ in range(20):
-                await pilot.pause(0.05)
-                if grid.get_cell(str(world.rao.id), "11:00").plain.startswith("● 2/2"):
-                    break
-            assert grid.get_cell(str(world.rao.id), "11:00").plain.startswith("● 2/2")
+            assert await eventually(
+                pilot, lambda: grid.get_cell(str(world.rao.id), "11:00").plain.startswith("● 2/2")
+            )
     finally:
         other.close()
         mine.close()
@@ -91,11 +83,10 @@ async def test_a_wide_desk_shows_the_activity_of_every_desk(sqlite_url: str) -> 
             token = await asyncio.to_thread(
                 other.book, world.slot("RAO", 11).id, "Naveen Other-Desk", "ONLINE", None, EARLY
             )
-            for _ in range(40):
-                if any(f"{token.number} booked 11:00" in line for line in activity_lines(pilot)):
-                    break
-                await pilot.pause(0.05)
-            assert any(f"{token.number} booked 11:00" in line for line in activity_lines(pilot))
+            assert await eventually(
+                pilot,
+                lambda: any(f"{token.number} booked 11:00" in line for line in activity_lines(pilot)),
+            )
             # The patient's name is not in the log: only token numbers and times.
             assert not any("Naveen" in line for line in activity_lines(pilot))
     finally:

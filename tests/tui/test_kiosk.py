@@ -9,7 +9,6 @@ checked in.
 
 from __future__ import annotations
 
-import time as clock_time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime, time
@@ -33,11 +32,25 @@ from opd_tui.tui.kiosk.screens import (
     StartScreen,
 )
 
-from .conftest import DAY, EARLY, NOW, World, build_world, settle
+from .conftest import DAY, EARLY, NOW, World, build_world, eventually, settle
+
+
+class HandTimer:
+    """The kiosk's idle clock, moved on by the test instead of waited for."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+
+    def __call__(self) -> float:
+        return self.seconds
+
+    def advance(self, seconds: float) -> None:
+        self.seconds += seconds
 
 
 def kiosk(engine: AllocationEngine, **kwargs) -> KioskApp:
     kwargs.setdefault("idle_seconds", 600)
+    kwargs.setdefault("timer", HandTimer())
     return KioskApp(engine, clock=lambda: NOW, hospital="City Hospital OPD", **kwargs)
 
 
@@ -194,28 +207,29 @@ async def test_escape_goes_back_one_step_at_a_time(day: World) -> None:
 
 async def test_idle_kiosk_returns_to_the_board_and_books_nothing(day: World) -> None:
     before = day.engine.last_event_id()
-    async with kiosk_open(day.engine, idle_seconds=0.4) as pilot:
+    async with kiosk_open(day.engine, idle_seconds=45) as pilot:
         app = pilot.app
         await press(pilot, "enter", "1", "1")
-        await type_text(pilot, "Half Typed")
+        await type_text(pilot, "Half")
+        app.timer.advance(40)
+        await type_text(pilot, " Typed")  # a slow typist keeps their place
+        app.timer.advance(40)
+        app.check_idle()
         assert isinstance(app.screen, NameScreen)
-        deadline = clock_time.monotonic() + 3
-        while not isinstance(app.screen, StartScreen) and clock_time.monotonic() < deadline:
-            await pilot.pause(0.1)
-        assert isinstance(app.screen, StartScreen) and len(app.screen_stack) == 1
+        assert text_of(app.screen, "#name") == "Half Typed"
+        app.timer.advance(6)  # 46 s since the last key
+        assert await eventually(pilot, lambda: isinstance(app.screen, StartScreen))
+        assert len(app.screen_stack) == 1
     assert day.engine.last_event_id() == before
 
 
 async def test_the_slip_goes_back_to_the_board_by_itself(day: World) -> None:
-    async with kiosk_open(day.engine, idle_seconds=2.0) as pilot:
+    async with kiosk_open(day.engine, idle_seconds=45) as pilot:
         await to_confirm(pilot, "Meena Kumari")
         await press(pilot, "enter")
         assert isinstance(pilot.app.screen, SlipScreen)
-        for _ in range(80):  # polled: a loaded machine may take longer than 2 s
-            if isinstance(pilot.app.screen, StartScreen):
-                break
-            await pilot.pause(0.1)
-        assert isinstance(pilot.app.screen, StartScreen)
+        pilot.app.timer.advance(46)
+        assert await eventually(pilot, lambda: isinstance(pilot.app.screen, StartScreen))
 
 
 # -- bad input ------------------------------------------------------------------
@@ -303,6 +317,10 @@ def card(app: KioskApp, doctor: Doctor) -> DoctorCard:
     return app.screen.query_one(f"#doctor-{doctor.id}", DoctorCard)
 
 
+def has_card(app: KioskApp, doctor: Doctor) -> bool:
+    return bool(app.screen.query(f"#doctor-{doctor.id}"))
+
+
 async def test_the_board_shows_numbers_never_names(day: World) -> None:
     day.engine.call_next(day.khan.id, now=NOW)
     async with kiosk_open(day.engine, size=(120, 40)) as pilot:
@@ -343,10 +361,7 @@ async def test_the_board_follows_a_call_made_by_another_engine(sqlite_url: str) 
 
             called = desk_engine.call_next(day.rao.id, now=NOW)
             assert called is not None and called.number == "RAO-001"
-            started = clock_time.monotonic()
-            while rao.query_one(BigText).text != "RAO-001":
-                assert clock_time.monotonic() - started < 1.0, "the board missed the call"
-                await pilot.pause(0.05)
+            assert await eventually(pilot, lambda: rao.query_one(BigText).text == "RAO-001")
             assert rao.row.next_numbers == ["RAO-002"]
             assert "RAO-002" in screen_text(app)
     finally:
@@ -357,8 +372,7 @@ async def test_the_board_follows_a_call_made_by_another_engine(sqlite_url: str) 
 async def test_a_doctor_added_at_the_desk_joins_the_board(day: World) -> None:
     async with kiosk_open(day.engine, size=(120, 40)) as pilot:
         doctor = day.engine.add_doctor("Rohan Das", "DAS", "Orthopaedics", "302")
-        await pilot.pause(1.0)
-        await settle(pilot)
+        assert await eventually(pilot, lambda: has_card(pilot.app, doctor))
         assert card(pilot.app, doctor).row.doctor_name == "Rohan Das"
 
 

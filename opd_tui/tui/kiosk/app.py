@@ -2,6 +2,8 @@
 
 `KioskApp` takes the engine it works on and the clock it reads (as the desk
 does), so tests and screenshots run it on a database and a time of their own.
+Idle time and the PIN lockout are measured on a second clock, `timer`
+(seconds, monotonic), which tests advance by hand instead of waiting.
 
 Locked down: the app binds no key of Textual's own (`inherit_bindings=False`:
 no ctrl+q quit, no ctrl+c help), has no command palette, and its screens bind
@@ -60,6 +62,7 @@ class KioskApp(App[None], inherit_bindings=False):
         poll_interval: float = 0.4,
         idle_seconds: float = IDLE_SECONDS,
         theme: str = DARK,
+        timer: Callable[[], float] = time.monotonic,
     ) -> None:
         super().__init__()
         self.engine = engine
@@ -69,7 +72,8 @@ class KioskApp(App[None], inherit_bindings=False):
         self.poll_interval = poll_interval
         self.idle_seconds = idle_seconds
         self.theme = theme
-        self.last_activity = time.monotonic()
+        self.timer = timer
+        self.last_activity = timer()
         self.wrong_pins = 0
         self.pin_locked_until = 0.0
 
@@ -90,11 +94,11 @@ class KioskApp(App[None], inherit_bindings=False):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.MouseDown, events.MouseScrollDown,
                               events.MouseScrollUp, events.Paste)):
-            self.last_activity = time.monotonic()
+            self.last_activity = self.timer()
         await super().on_event(event)
 
     def check_idle(self) -> None:
-        if len(self.screen_stack) > 1 and time.monotonic() - self.last_activity >= self.idle_seconds:
+        if len(self.screen_stack) > 1 and self.timer() - self.last_activity >= self.idle_seconds:
             self.return_to_start()
 
     def return_to_start(self) -> None:
@@ -110,7 +114,7 @@ class KioskApp(App[None], inherit_bindings=False):
     def action_exit_request(self) -> None:
         if self.exit_pin is None or isinstance(self.screen, ExitPinScreen):
             return
-        if time.monotonic() < self.pin_locked_until:
+        if self.timer() < self.pin_locked_until:
             return
         self.push_screen(ExitPinScreen(self.exit_pin), self._exit_answered)
 
@@ -119,7 +123,7 @@ class KioskApp(App[None], inherit_bindings=False):
         self.wrong_pins += 1
         if self.wrong_pins >= self.MAX_PIN_TRIES:
             self.wrong_pins = 0
-            self.pin_locked_until = time.monotonic() + self.PIN_LOCKOUT_SECONDS
+            self.pin_locked_until = self.timer() + self.PIN_LOCKOUT_SECONDS
             return True
         return False
 
