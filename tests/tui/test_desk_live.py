@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import asyncio
 
+from opd_tui.demo import demo_now
 from opd_tui.domain.enums import TokenStatus
 from opd_tui.engine import AllocationEngine
+from opd_tui.tui.screenshot_tools import DAY
 
 from .conftest import EARLY, build_world, column_plain, desk_open, eventually, press
 
@@ -98,3 +100,14 @@ async def test_no_activity_pane_on_a_small_desk(engine: AllocationEngine) -> Non
     build_world(engine)
     async with desk_open(engine, size=(80, 24)) as pilot:
         assert not pilot.app.desk.query_one("#activity").display
+
+
+async def test_the_activity_pane_opens_with_its_newest_event_in_view(
+    demo_engine: AllocationEngine,
+) -> None:
+    newest = demo_engine.events(after_id=demo_engine.last_event_id() - 1)[-1]
+    async with desk_open(demo_engine, size=(160, 48), now=demo_now(DAY)) as pilot:
+        pane = pilot.app.desk.query_one("#activity")
+        assert len(pane.lines) > pane.scrollable_content_region.height  # it had to scroll
+        bottom = pane.render_line(pane.scrollable_content_region.height - 1).text
+        assert newest.detail["number"] in bottom

@@ -58,6 +58,11 @@ class ActivityPane(RichLog):
     def __init__(self, **kwargs) -> None:  # noqa: ANN003
         super().__init__(max_lines=KEEP, markup=False, wrap=False, auto_scroll=True, **kwargs)
 
+    def on_resize(self) -> None:
+        # Lines written before the pane took its final size would leave the newest
+        # event just below the bottom edge: keep the end in view.
+        self.scroll_end(animate=False, immediate=True)
+
     def add(self, events: Sequence[Event], slots: Mapping[int, tuple[str, datetime]]) -> None:
         """Write `events`; `slots` gives a slot's doctor code and start by slot id."""
         for event in events[-KEEP:]:
