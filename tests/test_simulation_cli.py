@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import subprocess
@@ -173,3 +174,22 @@ def test_separate_processes_print_the_same_bytes_without_loading_textual() -> No
         outputs.append(done.stdout)
     assert outputs[0] == outputs[1]
     assert json.loads(outputs[0])["doctors"] == 2
+
+
+
+@pytest.mark.skipif(not hasattr(fcntl, "F_SETPIPE_SZ"), reason="needs Linux pipe sizes")
+def test_a_reader_that_stops_early_gets_no_traceback() -> None:
+    """`opd-tui simulate --headless --json | head -3` ends quietly."""
+    read_end, write_end = os.pipe()
+    fcntl.fcntl(write_end, fcntl.F_SETPIPE_SZ, 4096)  # smaller than the JSON: it must wait
+    child = subprocess.Popen(
+        [sys.executable, "-m", "opd_tui", "simulate", "--headless", "--json", "--doctors", "20"],
+        stdout=write_end, stderr=subprocess.PIPE,
+    )
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as reader:
+        assert reader.read(10).startswith(b"{")
+    # The reader went away before the rest was written.
+    _, errors = child.communicate(timeout=120)
+    assert child.returncode != 0
+    assert b"Traceback" not in errors and b"BrokenPipe" not in errors

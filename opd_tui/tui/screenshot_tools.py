@@ -16,6 +16,7 @@ from pathlib import Path
 
 from textual.app import App
 from textual.pilot import Pilot
+from textual.worker import WorkerCancelled
 
 from ..demo import build_demo_day, demo_now
 from ..engine import AllocationEngine
@@ -28,11 +29,20 @@ TEXT = "text:"
 Settle = Callable[[Pilot], Awaitable[None]]
 
 
+async def workers_done(app: App) -> None:
+    """Wait for the app's workers; one cancelled by a newer errand is done too."""
+    for worker in list(app.workers):
+        try:
+            await worker.wait()
+        except WorkerCancelled:
+            pass
+
+
 async def settle(pilot: Pilot) -> None:
     """Let workers finish and the screen catch up."""
     for _ in range(3):
         await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
+        await workers_done(pilot.app)
     await pilot.pause()
 
 

@@ -9,6 +9,7 @@ from datetime import datetime, time
 from textual.pilot import Pilot
 
 from opd_tui.simulation import SimulationConfig
+from opd_tui.tui.screenshot_tools import workers_done
 from opd_tui.tui.simulation import SimulationApp, SimulationScreen
 
 DAY_OPENS = datetime(2025, 3, 3, 7, 0)
@@ -30,7 +31,7 @@ async def settle(pilot: Pilot, screen: SimulationScreen | None = None) -> None:
     screen = screen or sim_of(pilot)
     for _ in range(500):
         await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
+        await workers_done(pilot.app)
         if not screen.busy:
             break
     await pilot.pause()

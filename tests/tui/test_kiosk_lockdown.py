@@ -15,6 +15,7 @@ from textual.pilot import Pilot
 from opd_tui import cli
 from opd_tui.engine import AllocationEngine
 from opd_tui.tui.kiosk import KioskApp
+from opd_tui.tui.screenshot_tools import workers_done
 from opd_tui.tui.kiosk.screens import (
     ConfirmScreen,
     DepartmentScreen,
@@ -74,7 +75,7 @@ async def press_all(pilot: Pilot, keys: list[str], allowed: tuple[type, ...]) ->
         assert app.is_running, f"{key} closed the kiosk"
         assert isinstance(app.screen, allowed), f"{key} opened {app.screen!r}"
         assert all(isinstance(s, (*KIOSK_SCREENS, ExitPinScreen)) for s in app.screen_stack)
-    await pilot.app.workers.wait_for_complete()
+    await workers_done(pilot.app)
     await pilot.pause()
     assert isinstance(app.screen, allowed)
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from textual.pilot import Pilot
 
 from ...simulation import SimulationConfig
-from ..screenshot_tools import main_of, shoot, take_each
+from ..screenshot_tools import main_of, shoot, take_each, workers_done
 from .app import SimulationApp
 
 MID_DAY = datetime(2025, 3, 3, 10, 40)
@@ -38,7 +38,7 @@ async def settle(pilot: Pilot) -> None:
     app = pilot.app
     for _ in range(200):
         await pilot.pause()
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         screen = app.screen_stack[0]
         if not getattr(screen, "busy", False):
             break
