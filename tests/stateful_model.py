@@ -298,8 +298,8 @@ class Model:
         if not 1 <= capacity <= 500:
             raise Refused("capacity out of range")
         slot = self.slots[slot_id]
-        if capacity < self.occupancy(slot):
-            raise Refused("below occupancy")
+        if capacity < min(slot.capacity, self.occupancy(slot)):
+            raise Refused("lowered below occupancy")
         slot.capacity = capacity
         self._promote(slot)
         return slot

@@ -114,6 +114,23 @@ def test_raising_capacity_of_an_overbooked_slot_promotes_only_below_capacity(eng
     assert where(engine, waiting) == ("BOOKED", clinic.slots[0].id)
 
 
+def test_an_overbooked_slot_may_be_raised_while_it_stays_overbooked(engine):
+    """Raising is never refused: 1 -> 2 with three seated (two emergencies) is allowed,
+    the slot stays OVERBOOKED, and lowering it again below its occupancy is refused."""
+    clinic = make_clinic(engine, 1)
+    clinic.book(0, "WALKIN", name="Sunil Das")
+    clinic.book(0, "EMERGENCY", name="Kiran Rao")
+    clinic.book(0, "EMERGENCY", name="Asha Pillai")
+    assert engine.set_capacity(clinic.slots[0].id, 2, now=at(8, 10)).capacity == 2
+    view = clinic.view(0, now=at(8, 10))
+    assert (view.capacity, view.occupancy, view.status) == (2, 3, "OVERBOOKED")
+    assert engine.events()[-1].kind == "CAPACITY_CHANGED"
+    unchanged = Unchanged(engine, slots=clinic.slots, now=at(8, 20))
+    with pytest.raises(CapacityBelowOccupancy):
+        engine.set_capacity(clinic.slots[0].id, 1, now=at(8, 20))
+    unchanged.check()
+
+
 def test_capacity_change_is_logged(engine):
     """A capacity change logs CAPACITY_CHANGED for the slot, then any promotion."""
     clinic = make_clinic(engine, 1)

@@ -597,7 +597,9 @@ class AllocationEngine(Reader):
         def work(unit: Unit) -> Slot:
             slot = unit.lock_slot_day(req.slot_id)
             occupancy = unit.occupancy(slot.id)
-            if req.capacity < occupancy:
+            # Only a cut is refused: raising an overbooked slot that stays overbooked
+            # is allowed, and promotes nobody until a seat is free.
+            if req.capacity < min(slot.capacity, occupancy):
                 raise CapacityBelowOccupancy(
                     f"{occupancy} patients already hold seats in {slot.label()}; "
                     f"capacity cannot go below {occupancy}."
