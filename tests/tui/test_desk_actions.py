@@ -11,8 +11,11 @@ from datetime import date, datetime
 
 from textual.widgets import Input
 
+from opd_tui.demo import demo_now
 from opd_tui.domain.enums import SlotStatus, TokenStatus
+from opd_tui.engine import AllocationEngine
 from opd_tui.tui.modals import BookingForm, ConfirmModal, EmergencyModal, SearchModal
+from opd_tui.tui.screenshot_tools import DAY
 from opd_tui.tui.widgets import SlotGrid
 
 from .conftest import NOW, World, column_plain, desk_open, notes, press, settle, type_text
@@ -397,3 +400,19 @@ async def test_empty_database_says_what_to_do(engine) -> None:  # noqa: ANN001
     async with desk_open(engine) as pilot:
         text = str(pilot.app.desk.query_one("#empty").render())
         assert "No doctors yet" in text and "opd-tui --demo" in text
+
+
+async def test_a_cell_that_grows_is_shown_whole_on_a_narrow_desk(
+    demo_engine: AllocationEngine,
+) -> None:
+    """At 80x24 the grid's columns are as wide as their text: a cell whose text grows
+    (capacity 6 -> 12, a waitlist mark) widens its column instead of being cut."""
+    async with desk_open(demo_engine, size=(80, 24), now=demo_now(DAY)) as pilot:
+        await press(pilot, "end", "c", "backspace")  # Dr Rao's last slot, 16:00: 1/6
+        await type_text(pilot, "12")
+        await press(pilot, "enter")
+        assert demo_engine.slot_view(pilot.app.desk.grid.selected_slot.id).capacity == 12
+        grid = pilot.app.desk.grid
+        shown = [grid.render_line(y).text for y in range(grid.size.height)]
+        [rao] = [line for line in shown if line.lstrip().startswith("RAO")]
+        assert "○ 1/12" in rao

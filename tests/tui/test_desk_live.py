@@ -111,3 +111,13 @@ async def test_the_activity_pane_opens_with_its_newest_event_in_view(
         assert len(pane.lines) > pane.scrollable_content_region.height  # it had to scroll
         bottom = pane.render_line(pane.scrollable_content_region.height - 1).text
         assert newest.detail["number"] in bottom
+
+
+async def test_the_activity_pane_shows_this_desks_own_actions(engine: AllocationEngine) -> None:
+    world = build_world(engine)
+    async with desk_open(engine, size=(200, 60), poll_interval=0.2) as pilot:
+        await press(pilot, "right", "enter", "i")  # Dr Rao 10:00: check Asha in
+        assert engine.token(world.asha.id).status == TokenStatus.CHECKED_IN
+        assert await eventually(
+            pilot, lambda: any("RAO-001 checked in 10:00" in line for line in activity_lines(pilot))
+        )

@@ -22,7 +22,7 @@ from .view import DaySnapshot, DeskView, SlotDetail
 EVENT_BATCH = 2000
 #: Up to this many events, only the slots they touched are read again.
 PATCH_LIMIT = 200
-#: Events the activity pane starts with.
+#: Events the activity pane starts with, or catches up with at most after a gap.
 ACTIVITY_BACKLOG = 40
 #: Events that change nothing but some slots' counts and capacities.
 COUNT_EVENTS = frozenset({
@@ -63,8 +63,10 @@ class LiveDay(DeskView):
         snapshot = self.fetch(day)
         detail = self.fetch_detail(self._selected_slot_id())
         self.app.call_from_thread(self.apply, snapshot, detail)
-        if self._activity_after == 0:
-            after = max(0, snapshot.last_event_id - ACTIVITY_BACKLOG)
+        # The events this read caught up with (this desk's own command among them):
+        # the poll only reads what comes after the snapshot.
+        after = max(self._activity_after, snapshot.last_event_id - ACTIVITY_BACKLOG, 0)
+        if after < snapshot.last_event_id:
             self.app.call_from_thread(self.show_activity, self.engine.events(after_id=after))
 
     def _schedule_poll(self) -> None:

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import Generic, TypeVar
 
+from rich.cells import cell_len
+from rich.text import Text
 from textual.geometry import Region
 from textual.widgets import DataTable
 from textual.widgets.data_table import CellDoesNotExist, ColumnKey, RowKey
@@ -28,11 +30,11 @@ class PartialTable(DataTable[CellType], Generic[CellType]):
         *,
         update_width: bool = False,
     ) -> None:
-        if update_width or not self.is_mounted:
-            super().update_cell(row_key, column_key, value, update_width=update_width)
-            return
         row = RowKey(row_key) if isinstance(row_key, str) else row_key
         column = ColumnKey(column_key) if isinstance(column_key, str) else column_key
+        if update_width or not self.is_mounted or self._widens(column, value):
+            super().update_cell(row, column, value, update_width=True)
+            return
         if row not in self._row_locations or column not in self._column_locations:
             raise CellDoesNotExist(f"No cell exists for row_key={row!r}, column_key={column!r}.")
         self._data[row][column] = value
@@ -48,3 +50,12 @@ class PartialTable(DataTable[CellType], Generic[CellType]):
         for key in [k for k in self._line_cache.keys() if k[0] == y]:
             self._line_cache.discard(key)
         self.refresh(Region(0, y - round(self.scroll_y), self.size.width, 1))
+
+    def _widens(self, column_key: ColumnKey, value: object) -> bool:
+        """True when `value` is wider than its auto-width column: the column must grow,
+        which only the full (slow) path does; otherwise the new text would be cut."""
+        column = self.columns.get(column_key)
+        if column is None or not column.auto_width:
+            return False
+        width = value.cell_len if isinstance(value, Text) else cell_len(str(value))
+        return width > column.content_width
