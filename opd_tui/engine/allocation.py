@@ -220,22 +220,45 @@ class AllocationEngine(Reader):
             raise InvalidInput("name: a doctor needs a name", field="name")
         return self._update_doctor(ref.doctor_id, values)
 
-    def set_doctor_active(self, doctor_id: int, active: bool) -> Doctor:
-        """A deactivated doctor leaves the desk and the kiosk; history stays."""
+    def set_doctor_active(
+        self, doctor_id: int, active: bool, now: datetime | None = None
+    ) -> Doctor:
+        """A deactivated doctor leaves the desk and the kiosk; history stays. Refused
+        while patients still hold or wait for their tokens from today on: they would be
+        out of every screen's reach."""
         ref = inputs.validate(inputs.DoctorRef, doctor_id=doctor_id)
-        return self._update_doctor(ref.doctor_id, {"active": bool(active)})
 
-    def _update_doctor(self, doctor_id: int, values: dict[str, Any]) -> Doctor:
+        def nobody_waiting(unit: Unit) -> None:
+            live = unit.live_tokens_of_doctor(ref.doctor_id, unit.now.date())
+            if live:
+                shown = ", ".join(t.number for t in live[:5]) + (" ..." if len(live) > 5 else "")
+                raise InvalidTransition(
+                    f"{len(live)} patient(s) still hold or wait for this doctor's tokens "
+                    f"({shown}); move or cancel them before deactivating."
+                )
+
+        return self._update_doctor(ref.doctor_id, {"active": bool(active)}, now,
+                                   check=None if active else nobody_waiting)
+
+    def _update_doctor(
+        self,
+        doctor_id: int,
+        values: dict[str, Any],
+        now: datetime | None = None,
+        check: Callable[[Unit], None] | None = None,
+    ) -> Doctor:
         def work(unit: Unit) -> Doctor:
             d = schema.doctors
             unit.lock_doctor(doctor_id)
+            if check is not None:
+                check(unit)
             if values:
                 unit.conn.execute(update(d).where(d.c.id == doctor_id).values(**values))
                 unit.slot_event(EventKind.DOCTOR_UPDATED, None, doctor_id=doctor_id,
                                 changed=sorted(values))
             return doctor_from_row(unit.conn.execute(select(d).where(d.c.id == doctor_id)).one())
 
-        return self._command(work, moves_clock=False)
+        return self._command(work, now, moves_clock=False)
 
     def add_slot(
         self,

@@ -260,6 +260,13 @@ _LIVE_TOKEN_OF = (
     .limit(1)
 )
 
+_LIVE_OF_DOCTOR_FROM = (
+    select(*TOKEN_COLUMNS)
+    .select_from(T.join(S, S.c.id == T.c.slot_id))
+    .where(T.c.doctor_id == bindparam("doctor_id"), S.c.day >= bindparam("day"), status_in(LIVE))
+    .order_by(S.c.start, T.c.id)  # id is seq
+)
+
 
 def doctor_from_row(row: Any) -> Doctor:
     return Doctor(
@@ -472,6 +479,10 @@ class Unit:
             other_than=other_than or 0,
         )
         return found[0] if found else None
+
+    def live_tokens_of_doctor(self, doctor_id: int, since: date) -> list[TokenState]:
+        """The doctor's live tokens on `since` and later days, in slot and arrival order."""
+        return self.select_tokens(_LIVE_OF_DOCTOR_FROM, doctor_id=doctor_id, day=since)
 
     # -- writing tokens -------------------------------------------------------
 

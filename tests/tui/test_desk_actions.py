@@ -320,6 +320,10 @@ async def test_previous_next_day_and_today(world: World) -> None:
         await press(pilot, "t")
         assert desk.day == date(2025, 3, 10)
         assert grid_cell(pilot, world.rao.id, "10:00").startswith("● 2/2")
+        # Back from days without slots, the arrows move about the grid again.
+        assert pilot.app.focused is desk.grid
+        await press(pilot, "down", "right")
+        assert desk.grid.selected_slot.id == world.slot("KHAN", 10).id
 
 
 async def test_add_a_doctor_and_generate_slots(world: World) -> None:
@@ -356,18 +360,27 @@ async def test_add_doctor_with_a_taken_code_is_refused_in_the_form(world: World)
 
 async def test_edit_and_deactivate_a_doctor(world: World) -> None:
     async with desk_open(world.engine) as pilot:
-        await press(pilot, "D", "down", "e")  # Dr Khan
+        await press(pilot, "D", "down", "down", "e")  # Dr Iyer: nobody booked
         name = pilot.app.screen.query_one("#name", Input)
-        name.value = "Farah Khan-Ali"
+        name.value = "Priya Iyer-Das"
         await press(pilot, "enter")
-        assert world.engine.doctor(world.khan.id).name == "Farah Khan-Ali"
+        assert world.engine.doctor(world.iyer.id).name == "Priya Iyer-Das"
         await press(pilot, "x")
         assert isinstance(pilot.app.screen, ConfirmModal)
         await press(pilot, "y")
-        assert not world.engine.doctor(world.khan.id).active
+        assert not world.engine.doctor(world.iyer.id).active
         await press(pilot, "escape")
-        assert world.khan.id not in pilot.app.desk.grid.doctor_ids
-        assert any("Dr Farah Khan-Ali deactivated" in n for n in notes(pilot.app))
+        assert world.iyer.id not in pilot.app.desk.grid.doctor_ids
+        assert any("Dr Priya Iyer-Das deactivated" in n for n in notes(pilot.app))
+
+
+async def test_a_doctor_with_patients_waiting_is_not_deactivated(world: World) -> None:
+    async with desk_open(world.engine) as pilot:
+        await press(pilot, "D", "down", "x", "y")  # Dr Khan: Leela is checked in
+        assert world.engine.doctor(world.khan.id).active
+        assert any("KHAN-001" in n and "move or cancel them" in n for n in notes(pilot.app))
+        await press(pilot, "escape")
+        assert world.khan.id in pilot.app.desk.grid.doctor_ids
 
 
 async def test_every_action_is_in_the_command_palette(world: World) -> None:

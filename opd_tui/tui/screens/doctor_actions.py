@@ -75,7 +75,7 @@ class DoctorActions(DeskCommands):
     ) -> None:
         def change() -> None:
             def perform(now: datetime) -> tuple[str, int | None]:
-                self.engine.set_doctor_active(doctor.id, active)
+                self.engine.set_doctor_active(doctor.id, active, now=now)
                 return f"Dr {doctor.name} {'activated' if active else 'deactivated'}", None
 
             self.run_command(perform, then=done)
@@ -85,7 +85,7 @@ class DoctorActions(DeskCommands):
             return
         question = Content(
             f"Deactivate Dr {doctor.name} ({doctor.code})?\nThey leave the desk and the kiosk; "
-            "their tokens and history stay."
+            "their past days stay on record."
         )
         self.app.push_screen(
             ConfirmModal("Deactivate doctor", question, yes="Deactivate"),

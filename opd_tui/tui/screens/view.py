@@ -166,6 +166,8 @@ class DeskView(Screen[None]):
         show_grid = bool(snapshot.slots) or bool(snapshot.days and not text)
         if self.grid.display != show_grid:
             self.grid.display = show_grid
+            if show_grid and self.focused is None:
+                self.grid.focus()  # hiding it took the focus away: arrows move the grid again
 
     def apply_detail(self, detail: SlotDetail | None) -> None:
         self.detail = detail
