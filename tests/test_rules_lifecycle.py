@@ -185,6 +185,27 @@ def test_check_in_is_refused_for_a_waitlisted_patient(engine):
 # -- rule 8: call next --------------------------------------------------------
 
 
+def test_a_patient_in_the_hall_is_booked_and_checked_in_at_once(engine):
+    """The desk's walk-ins and emergencies and the kiosk's tokens: a seat, and waiting."""
+    clinic = make_clinic(engine, 1, 1)
+    mark = engine.last_event_id()
+    walk_in = engine.book(clinic.slots[0].id, "Ravi Kumar", "WALKIN", now=BEFORE_OPD,
+                          in_hall=True)
+    assert walk_in.status == "CHECKED_IN"
+    assert [e.kind for e in engine.events(mark)] == ["BOOKED", "CHECKED_IN"]
+    # No seat: waiting on the list, not in the hall's queue.
+    waiting = engine.book(clinic.slots[0].id, "Asha Verma", "WALKIN", now=BEFORE_OPD,
+                          in_hall=True)
+    assert waiting.status == "WAITLISTED"
+    emergency = engine.emergency(clinic.doctor.id, "Kiran Rao", slot_id=clinic.slots[0].id,
+                                 now=BEFORE_OPD, in_hall=True)
+    assert (emergency.status, emergency.overbooked) == ("CHECKED_IN", True)
+    kiosk = engine.book_earliest(clinic.doctor.id, "Meena Iyer", now=BEFORE_OPD, in_hall=True)
+    assert (kiosk.status, kiosk.slot_id) == ("CHECKED_IN", clinic.slots[1].id)
+    check_invariants(engine)
+    assert engine.call_next(clinic.doctor.id, now=at(9)).id == emergency.id
+
+
 def test_call_next_with_nobody_checked_in_returns_none(engine, clinic):
     """Calling with an empty hall returns nothing and changes nothing."""
     clinic.book(0, "WALKIN")

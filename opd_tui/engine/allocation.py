@@ -350,7 +350,11 @@ class AllocationEngine(Reader):
         source: str | Source,
         patient_ref: str | None = None,
         now: datetime | None = None,
+        *,
+        in_hall: bool = False,
     ) -> Token:
+        """Rules 1 to 3. `in_hall`: the patient stands at the desk or the kiosk, so a
+        seated token is checked in (rule 7) in the same transaction."""
         req = inputs.validate(
             inputs.NewBooking,
             slot_id=slot_id,
@@ -361,7 +365,8 @@ class AllocationEngine(Reader):
 
         def work(unit: Unit) -> Token:
             slot = unit.lock_slot_day(req.slot_id)
-            return self._seat_new(unit, slot, req.patient_name, req.source, req.patient_ref)
+            return self._seat_new(unit, slot, req.patient_name, req.source, req.patient_ref,
+                                  in_hall)
 
         return self._command(work, now)
 
@@ -372,15 +377,18 @@ class AllocationEngine(Reader):
         source: str | Source = Source.WALKIN,
         patient_ref: str | None = None,
         now: datetime | None = None,
+        *,
+        in_hall: bool = False,
     ) -> Token:
         """The kiosk's booking: the doctor's earliest free seat today, else a place
-        on the current (or next) slot's waitlist."""
+        on the current (or next) slot's waitlist. `in_hall` as for `book`."""
         req = inputs.validate(
             inputs.NewWalkIn, doctor_id=doctor_id, patient_name=patient_name,
             source=source, patient_ref=patient_ref,
         )
         if req.source is Source.EMERGENCY:
-            return self.emergency(req.doctor_id, req.patient_name, None, req.patient_ref, now)
+            return self.emergency(req.doctor_id, req.patient_name, None, req.patient_ref, now,
+                                  in_hall=in_hall)
 
         def work(unit: Unit) -> Token:
             doctor = unit.lock_doctor(req.doctor_id)
@@ -393,7 +401,8 @@ class AllocationEngine(Reader):
             if not open_slots:
                 raise NoSeat(f"{doctor.name} has no open slot left today.")
             slot = next((s for s in open_slots if unit.has_free_seat(s)), open_slots[0])
-            return self._seat_new(unit, slot, req.patient_name, req.source, req.patient_ref)
+            return self._seat_new(unit, slot, req.patient_name, req.source, req.patient_ref,
+                                  in_hall)
 
         return self._command(work, now)
 
@@ -404,7 +413,10 @@ class AllocationEngine(Reader):
         slot_id: int | None = None,
         patient_ref: str | None = None,
         now: datetime | None = None,
+        *,
+        in_hall: bool = False,
     ) -> Token:
+        """Rule 2. `in_hall` as for `book`."""
         req = inputs.validate(
             inputs.NewEmergency,
             doctor_id=doctor_id,
@@ -422,7 +434,8 @@ class AllocationEngine(Reader):
                     )
             else:
                 slot = self._emergency_slot(unit, req.doctor_id)
-            return self._seat_new(unit, slot, req.patient_name, Source.EMERGENCY, req.patient_ref)
+            return self._seat_new(unit, slot, req.patient_name, Source.EMERGENCY, req.patient_ref,
+                                  in_hall)
 
         return self._command(work, now)
 
@@ -442,6 +455,7 @@ class AllocationEngine(Reader):
         patient_name: str,
         source: Source,
         patient_ref: str | None,
+        in_hall: bool = False,
     ) -> Token:
         self._require_bookable(unit, slot)
         self._require_no_live_token(unit, patient_ref, slot)
@@ -457,6 +471,8 @@ class AllocationEngine(Reader):
             kind=EventKind.BOOKED if placement.seated else EventKind.WAITLISTED,
         )
         seating.note_overbooking(unit, slot, placement)
+        if in_hall and token.status is TokenStatus.BOOKED:
+            token = unit.change(token, EventKind.CHECKED_IN, status=TokenStatus.CHECKED_IN)
         return token.view()
 
     @staticmethod

@@ -61,7 +61,9 @@ async def test_book_into_a_free_seat(world: World) -> None:
         await press(pilot, "enter")
         assert not isinstance(pilot.app.screen, BookingForm)
         token = world.named("Meena Joshi")
-        assert token.status == TokenStatus.BOOKED
+        # A walk-in (the form's default source) stands at the counter: checked in.
+        assert token.status == TokenStatus.CHECKED_IN
+        assert "RAO-005 booked 11:00-12:00, checked in" in outcome
         assert token.slot_id == world.slot("RAO", 11).id
         assert token.patient_ref == "+919811112222"
         assert any("RAO-005 booked 11:00-12:00" in n for n in notes(pilot.app))

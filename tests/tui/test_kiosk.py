@@ -119,7 +119,8 @@ async def test_a_walk_in_takes_a_token_with_digits_and_enter(day: World) -> None
         await press(pilot, "enter")
 
         [token] = day.tokens_of("Meena Kumari")
-        assert token.source == "WALKIN" and token.status == "BOOKED"
+        # In the hall with a seat: checked in, so the doctor will call them.
+        assert token.source == "WALKIN" and token.status == "CHECKED_IN"
         assert token.patient_ref == "9845012345"
         slot = day.engine.slot(token.slot_id)
         assert (slot.doctor_id, slot.start.hour) == (day.rao.id, 11)  # 10:00 is full

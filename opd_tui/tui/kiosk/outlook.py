@@ -200,7 +200,8 @@ def book_walk_in(engine: AllocationEngine, walk_in: WalkIn, now: datetime) -> Sl
     """Book through the engine (rule: earliest free seat, else the waiting list)."""
     assert walk_in.choice is not None and walk_in.name is not None
     token = engine.book_earliest(
-        walk_in.choice.doctor.id, walk_in.name, Source.WALKIN, patient_ref=walk_in.phone, now=now
+        walk_in.choice.doctor.id, walk_in.name, Source.WALKIN, patient_ref=walk_in.phone, now=now,
+        in_hall=True,  # they stand in the hall: a seat means waiting to be called
     )
     return read_slip(engine, token, now)
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from textual.content import Content
 
-from ...domain.enums import TokenStatus
+from ...domain.enums import Source, TokenStatus
 from ...domain.models import Token
 from ..modals import BookingForm, BookingRequest, EmergencyModal
 from .commands import DeskCommands, label
@@ -30,8 +30,11 @@ class BookingActions(DeskCommands):
 
     def perform_book(self, values: dict[str, Any]) -> tuple[Token, str]:
         before = self.engine.last_event_id()
+        # A walk-in stands at the counter: seated, they are in the hall and wait to be called.
+        walk_in = Source.parse(values["source"]) is Source.WALKIN
         token = self.engine.book(values["slot_id"], values["patient_name"], values["source"],
-                                 patient_ref=values["patient_ref"], now=self.now())
+                                 patient_ref=values["patient_ref"], now=self.now(),
+                                 in_hall=walk_in)
         message = self.booking_words(token, before)
         self.app.call_from_thread(self.desk.say, message)
         return token, message
@@ -42,10 +45,13 @@ class BookingActions(DeskCommands):
         if token.status == TokenStatus.WAITLISTED:
             place = next((i + 1 for i, t in enumerate(slot.waitlist) if t.id == token.id), 0)
             first = f"Slot full: {token.number} waitlisted #{place} for {when}"
-        elif token.overbooked:
-            first = f"{token.number} emergency seated {when} (overbooked {slot.occupancy}/{slot.capacity})"
+        elif token.source == Source.EMERGENCY:
+            over = f" (overbooked {slot.occupancy}/{slot.capacity})" if token.overbooked else ""
+            first = f"{token.number} emergency seated {when}{over}"
         else:
             first = f"{token.number} booked {when}"
+        if token.status == TokenStatus.CHECKED_IN:
+            first += ", checked in"
         return self.sentence(first, self.consequences(before, token.id))
 
     def _booked(self, token: Token | None) -> None:
@@ -71,7 +77,8 @@ class BookingActions(DeskCommands):
     def perform_emergency(self, values: dict[str, Any]) -> tuple[Token, str]:
         before = self.engine.last_event_id()
         token = self.engine.emergency(values["doctor_id"], values["patient_name"],
-                                      patient_ref=values["patient_ref"], now=self.now())
+                                      patient_ref=values["patient_ref"], now=self.now(),
+                                      in_hall=True)
         message = self.booking_words(token, before)
         self.app.call_from_thread(self.desk.say, message)
         return token, message
