@@ -227,6 +227,22 @@ async def test_move_picks_the_target_in_the_grid(world: World) -> None:
         assert desk.moving is None
 
 
+async def test_a_move_to_another_doctor_asks_first(world: World) -> None:
+    async with desk_open(world.engine) as pilot:
+        await to_rao_ten_seated(pilot)
+        await press(pilot, "down", "m", "down", "right", "enter")  # Dr Khan, 11:00
+        assert isinstance(pilot.app.screen, ConfirmModal)
+        question = str(pilot.app.screen.query_one("#question").render())
+        assert "RAO-002" in question and "Dr Anjali Rao" in question and "Dr Farah Khan" in question
+        await press(pilot, "n")
+        assert world.engine.token(world.ravi.id).slot_id == world.slot("RAO", 10).id
+        assert any("RAO-002 not moved" in n for n in notes(pilot.app))
+        await press(pilot, "up", "left", "enter", "down")  # back to Ravi in Dr Rao's 10:00
+        await press(pilot, "m", "down", "right", "enter", "y")
+        assert world.engine.token(world.ravi.id).slot_id == world.slot("KHAN", 11).id
+        assert any("RAO-002 moved to Dr Farah Khan, 11:00-12:00" in n for n in notes(pilot.app))
+
+
 async def test_move_can_be_stopped_with_escape(world: World) -> None:
     async with desk_open(world.engine) as pilot:
         await to_rao_ten_seated(pilot)

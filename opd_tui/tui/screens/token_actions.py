@@ -95,12 +95,32 @@ class TokenActions(DeskCommands):
 
     def _move_to(self, token: Token, slot: SlotSummary) -> None:
         self.moving = None
+        doctor = self.doctor(slot.doctor_id)
+        other = doctor is not None and slot.doctor_id != token.doctor_id
+        where = f"Dr {doctor.name}, {label(slot)}" if other and doctor else label(slot)
 
         def perform(now: datetime) -> tuple[str, int | None]:
             before = self.engine.last_event_id()
             moved = self.engine.move(token.id, slot.id, now=now)
-            return self.sentence(f"{moved.number} moved to {label(slot)}",
+            return self.sentence(f"{moved.number} moved to {where}",
                                  self.consequences(before, moved.id)), moved.id
 
-        self.run_command(perform)
+        if not other:
+            self.run_command(perform)
+            return
+        # Another doctor is another department's queue: one arrow key too many should
+        # not send a patient there unasked.
+        was = self.doctor(token.doctor_id)
+        question = Content.assemble(
+            "Move ", (token.number, "bold"), " (", token.patient_name, ") from ",
+            f"Dr {was.name if was else '?'} to ", (where, "bold"), "?",
+        )
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.run_command(perform)
+            else:
+                self.desk.say(f"{token.number} not moved")
+
+        self.app.push_screen(ConfirmModal("Move to another doctor", question, yes="Move"), answered)
 
