@@ -47,6 +47,26 @@ def test_search_finds_a_token_by_number_reference_or_part_of_the_name(
     assert engine.search("   ") == []
 
 
+def test_search_takes_numbers_and_phones_as_receptionists_type_them(
+    engine: AllocationEngine,
+) -> None:
+    """`rao-2`, `RAO2`, `rao 002` and `2` find RAO-002; part of a phone number, or the
+    number with spaces, finds its patient; % and _ are characters, not wildcards."""
+    clinic = make_clinic(engine, 3, code="RAO")
+    first = clinic.book(0, "WALKIN", name="Ravi Kumar", ref="+919812345678")
+    second = clinic.book(0, "ONLINE", name="Sita Devi", ref="H-100002")
+    other = make_clinic(engine, 3, code="KHAN2").book(0, "PAID", name="Leela Nair")
+    for typed in ("rao-2", "RAO2", "rao 002", "Rao-0002"):
+        assert [t.id for t in engine.search(typed)] == [second.id], typed
+    assert {t.id for t in engine.search("2")} == {second.id}
+    assert [t.id for t in engine.search("khan2-1")] == [other.id]
+    assert [t.id for t in engine.search("9812345678")] == [first.id]
+    assert [t.id for t in engine.search("+91 98123 45678")] == [first.id]
+    assert [t.id for t in engine.search("h-1000")] == [second.id]
+    assert engine.search("981") == []  # three characters of a phone are too few
+    assert engine.search("%") == [] and engine.search("_") == []
+
+
 def test_slot_summaries_tell_whether_a_slot_takes_bookings(engine: AllocationEngine) -> None:
     """Closed and ended slots are not bookable; full and overbooked ones are."""
     clinic = make_clinic(engine, 1, 1, 1)

@@ -83,6 +83,12 @@ def _patient_ref(value: str | None) -> str | None:
     return ref
 
 
+def tidy_ref(typed: str) -> str | None:
+    """A phone or hospital number as typed (`+91 98123 45678`) to the reference the
+    rules take: people type spaces; the number itself has none. Empty: no reference."""
+    return "".join(typed.split()) or None
+
+
 def patient_key(ref: str) -> str:
     """How references are compared: case does not make another patient."""
     return ref.upper()

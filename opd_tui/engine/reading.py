@@ -21,6 +21,7 @@ from ..domain import inputs
 from ..domain.enums import SEAT_HOLDING, Source, TokenStatus
 from ..domain.errors import NotFound
 from ..domain.inputs import patient_key
+from ..domain.numbers import typed_number
 from ..domain.models import (
     DaySummary,
     Doctor,
@@ -56,6 +57,11 @@ _SEAT_HOLDING = [s.value for s in SEAT_HOLDING]
 CONSULTATION_ORDER = ((T.c.source != Source.EMERGENCY.value), T.c.priority, T.c.id)
 #: Promotion order of a waitlist.
 WAITLIST_ORDER = (T.c.priority, T.c.id)
+
+
+def escape_like(text: str) -> str:
+    """`text` matched literally inside a LIKE pattern (escape character: backslash)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _event(row: Any) -> Event:
@@ -338,23 +344,30 @@ class Reader:
         return self._read(query)
 
     def search(self, text: str, day: date | None = None, limit: int = 50) -> list[Token]:
-        """Tokens by number, hospital number or phone, or a part of the name."""
+        """Tokens by number (`RAO-014`, `rao-14`, `rao14`, or just `14`), hospital number
+        or phone (whole, or four or more of its characters: spaces do not count), or a
+        part of the name."""
         needle = text.strip()
         if not needle:
             return []
+        ref = patient_key("".join(needle.split()))
+        matches = [
+            T.c.number == needle.upper(),
+            T.c.patient_key == ref,
+            func.lower(T.c.patient_name).like(f"%{escape_like(needle.lower())}%", escape="\\"),
+        ]
+        if (number := typed_number(needle)) is not None:
+            matches.append(T.c.number == number)
+        if needle.isdecimal() and 0 < int(needle) < 100_000:
+            matches.append(T.c.number.like(f"%-{int(needle):03d}"))
+        if len(ref) >= 4:
+            matches.append(T.c.patient_key.like(f"%{escape_like(ref)}%", escape="\\"))
 
         def query(conn: Connection) -> list[Token]:
-            pattern = f"%{needle.lower()}%"
             stmt = (
                 select(*TOKEN_COLUMNS)
                 .select_from(T.join(S, S.c.id == T.c.slot_id))
-                .where(
-                    or_(
-                        T.c.number == needle.upper(),
-                        T.c.patient_key == patient_key(needle),
-                        func.lower(T.c.patient_name).like(pattern),
-                    )
-                )
+                .where(or_(*matches))
                 .order_by(S.c.day.desc(), T.c.id)
                 .limit(limit)
             )

@@ -39,6 +39,7 @@ from ..domain.enums import LIVE, SEAT_HOLDING, EventKind, SlotStatus, Source, To
 from ..domain.errors import NotFound
 from ..domain.inputs import patient_key
 from ..domain.models import Doctor, Event, Slot, Token
+from ..domain.numbers import token_number
 
 T = schema.tokens
 S = schema.slots
@@ -502,7 +503,7 @@ class Unit:
         ).scalar_one()
         if status.holds_seat:
             self.occupancy(slot.id)
-        number = f"{self._doctor_code(self.conn, slot.doctor_id)}-{n:03d}"
+        number = token_number(self._doctor_code(self.conn, slot.doctor_id), n)
         values = dict(
             number=number,
             patient_name=patient_name,

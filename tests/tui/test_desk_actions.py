@@ -71,6 +71,22 @@ async def test_book_into_a_free_seat(world: World) -> None:
         assert grid_cell(pilot, world.rao.id, "11:00").startswith("● 2/2")
 
 
+async def test_a_phone_number_typed_with_spaces_is_taken_without_them(world: World) -> None:
+    async with desk_open(world.engine) as pilot:
+        await press(pilot, "right", "right", "b")
+        await type_text(pilot, "Meena Joshi")
+        await press(pilot, "tab")
+        await type_text(pilot, "+91 98111 12222")
+        await press(pilot, "enter", "enter")
+        assert world.named("Meena Joshi").patient_ref == "+919811112222"
+        # Found again by part of the number, as a receptionist types it.
+        await press(pilot, "slash")
+        await type_text(pilot, "98111 122")
+        await settle(pilot)
+        await press(pilot, "enter")
+        assert pilot.app.desk.seated.selected_token.patient_name == "Meena Joshi"
+
+
 async def test_book_into_a_full_slot_waitlists_and_says_where(world: World) -> None:
     async with desk_open(world.engine) as pilot:
         await press(pilot, "right", "b")

@@ -138,12 +138,6 @@ def describe_name(name: str) -> str:
     return "Please type your name in letters."
 
 
-def tidy_phone(phone: str) -> str | None:
-    """People type spaces in phone numbers; the number itself has none."""
-    digits = "".join(phone.split())
-    return digits or None
-
-
 def phone_problem(doctor_id: int, name: str, phone: str | None) -> str | None:
     try:
         inputs.validate(

@@ -22,6 +22,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from ...domain import inputs
 from ...domain.models import NowServing
 from ...errors import OPDError
 from .bigtext import BigText
@@ -39,7 +40,6 @@ from .outlook import (
     phone_problem,
     read_outlook,
     room,
-    tidy_phone,
 )
 
 if TYPE_CHECKING:
@@ -364,7 +364,7 @@ class PhoneScreen(StepScreen):
     @on(Input.Submitted, "#phone")
     def _submitted(self, event: Input.Submitted) -> None:
         assert self.walk_in.choice is not None and self.walk_in.name is not None
-        phone = tidy_phone(event.value)
+        phone = inputs.tidy_ref(event.value)
         problem = phone_problem(self.walk_in.choice.doctor.id, self.walk_in.name, phone)
         self.say_problem(problem)
         if problem is None:

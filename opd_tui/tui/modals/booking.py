@@ -122,7 +122,7 @@ class BookingForm(Form[Token]):
 
         return {
             "patient_name": self.query_one("#patient_name", Input).value,
-            "patient_ref": self.query_one("#patient_ref", Input).value or None,
+            "patient_ref": inputs.tidy_ref(self.query_one("#patient_ref", Input).value),
             "source": chosen("source"),
             "doctor_id": chosen("doctor_id"),
             "slot_id": chosen("slot_id"),

@@ -40,7 +40,7 @@ class EmergencyModal(Form[Token]):
         return {
             "doctor_id": self.doctor_id,
             "patient_name": self.query_one("#patient_name", Input).value,
-            "patient_ref": self.query_one("#patient_ref", Input).value or None,
+            "patient_ref": inputs.tidy_ref(self.query_one("#patient_ref", Input).value),
         }
 
     def problems(self, values: dict[str, Any]) -> dict[str, str]:
