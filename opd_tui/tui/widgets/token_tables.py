@@ -161,7 +161,9 @@ class SeatedTokens(TokenTable):
     ]
 
     def row_values(self, index: int, token: Token, eta: datetime | None) -> tuple[str, ...]:
-        flag = " ▲" if token.overbooked else ""
+        # Marked on the number, so a narrow desk that drops the Source column still
+        # shows who is an emergency (!) and who sits beyond capacity (▲).
+        flag = (" !" if token.source is Source.EMERGENCY else "") + ("▲" if token.overbooked else "")
         return (
             token.number + flag,
             token.patient_name,
