@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from pydantic import ValidationError
+    from pydantic_core import ErrorDetails
 
 
 class OPDError(Exception):
@@ -41,9 +42,31 @@ class InvalidInput(OPDError):
         for item in error.errors(include_url=False):
             field = ".".join(str(p) for p in item["loc"]) or None
             first_field = first_field or field
-            text = item["msg"].removeprefix("Value error, ")
+            text = plain_words(item)
             parts.append(f"{field}: {text}" if field else text)
         return cls("; ".join(parts), field=first_field)
+
+
+def plain_words(item: ErrorDetails) -> str:
+    """One of pydantic's complaints in the desk's words (`type a whole number`, not
+    `Input should be a valid integer, unable to parse string as an integer`)."""
+    kind, ctx = item["type"], item.get("ctx") or {}
+    if kind in ("int_parsing", "int_type", "int_from_float", "float_parsing", "float_type"):
+        return "type a whole number"
+    if kind == "missing":
+        return "required"
+    if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
+        word = {"greater_than_equal": "at least", "greater_than": "more than",
+                "less_than_equal": "at most", "less_than": "less than"}[kind]
+        bound = next(iter(ctx.values()), "")
+        return f"must be {word} {bound}"
+    if kind in ("string_too_short", "string_too_long"):
+        word = "at least" if kind == "string_too_short" else "at most"
+        key = "min_length" if kind == "string_too_short" else "max_length"
+        return f"must have {word} {ctx.get(key, '')} characters"
+    if kind.startswith(("datetime", "date", "time")):
+        return "type a date and time" if kind.startswith("datetime") else "type a valid time"
+    return item["msg"].removeprefix("Value error, ")
 
 
 class InvalidTransition(OPDError):

@@ -289,6 +289,21 @@ async def test_capacity_below_occupancy_is_refused_in_the_form(world: World) -> 
     assert world.engine.slot(world.slot("RAO", 10).id).capacity == 2
 
 
+async def test_a_capacity_that_is_not_a_number_is_explained_in_plain_words(
+    world: World,
+) -> None:
+    async with desk_open(world.engine) as pilot:
+        await press(pilot, "right", "c", "backspace", "enter")
+        form = pilot.app.screen
+        assert "type a whole number" in str(form.query_one("#outcome").render())
+        await type_text(pilot, "0")
+        await press(pilot, "enter")
+        assert "must be at least 1" in str(form.query_one("#outcome").render())
+        assert "Input should" not in str(form.query_one("#outcome").render())
+        await press(pilot, "escape")
+    assert world.engine.slot(world.slot("RAO", 10).id).capacity == 2
+
+
 async def test_close_slot_asks_then_moves_its_patients(world: World) -> None:
     async with desk_open(world.engine) as pilot:
         await press(pilot, "right", "X")

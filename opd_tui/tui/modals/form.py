@@ -19,6 +19,7 @@ from textual.content import Content
 from textual.widget import Widget
 from textual.widgets import Button, Input, Label, Select, Static
 
+from ...domain.errors import plain_words
 from ...errors import InvalidInput, OPDError
 from .dialog import Dialog
 
@@ -33,8 +34,7 @@ def model_problems(model: type[BaseModel], values: dict[str, Any]) -> dict[str, 
         problems: dict[str, str] = {}
         for item in error.errors(include_url=False):
             field = str(item["loc"][0]) if item["loc"] else ""
-            text = item["msg"].removeprefix("Value error, ")
-            problems.setdefault(field, text)
+            problems.setdefault(field, plain_words(item))
         return problems
     return {}
 
@@ -57,6 +57,7 @@ class Form(Dialog[T], Generic[T]):
         super().__init__()
         self.perform = perform
         self.touched: set[str] = set()
+        self.labels: dict[str, str] = {}  # field name -> its label, filled by `field`
         self.submitted = False
         self.result: T | None = None
         self.done = False
@@ -94,10 +95,15 @@ class Form(Dialog[T], Generic[T]):
         """A labelled field (the label above it, or beside it when compact) and a line
         for its problem underneath."""
         widget.id = name
+        self.labels[name] = label
         with HorizontalGroup(classes="field"):
             yield Label(label, classes="field-label")
             yield widget
         yield Static("", id=f"{name}-problem", classes="problem")
+
+    def label_of(self, name: str) -> str:
+        """What the form calls a field (`Phone/hosp. no`), for messages about it."""
+        return self.labels.get(name, name.replace("_", " "))
 
     def on_mount(self) -> None:
         if self.app.is_headless:  # a blinking cursor makes screenshots flaky
@@ -157,7 +163,7 @@ class Form(Dialog[T], Generic[T]):
         found = self.recheck()
         if found:
             first = next(iter(found))
-            self.show_outcome(f"Please correct: {first.replace('_', ' ')} - {found[first]}", error=True)
+            self.show_outcome(f"Please correct {self.label_of(first)}: {found[first]}", error=True)
             try:
                 self.query_one(f"#{first}").focus()
             except Exception:  # noqa: BLE001
