@@ -18,7 +18,17 @@ from opd_tui.tui.modals import BookingForm, ConfirmModal, EmergencyModal, Search
 from opd_tui.tui.screenshot_tools import DAY
 from opd_tui.tui.widgets import SlotGrid
 
-from .conftest import NOW, World, column_plain, desk_open, notes, press, settle, type_text
+from .conftest import (
+    NOW,
+    World,
+    column_plain,
+    desk_open,
+    eventually,
+    notes,
+    press,
+    settle,
+    type_text,
+)
 
 
 def grid_cell(pilot, doctor_id: int, hour: str) -> str:  # noqa: ANN001
@@ -302,6 +312,18 @@ async def test_a_capacity_that_is_not_a_number_is_explained_in_plain_words(
         assert "Input should" not in str(form.query_one("#outcome").render())
         await press(pilot, "escape")
     assert world.engine.slot(world.slot("RAO", 10).id).capacity == 2
+
+
+async def test_closing_an_ended_or_closed_slot_asks_nothing(world: World) -> None:
+    async with desk_open(world.engine) as pilot:
+        await press(pilot, "X")  # Dr Rao 09:00 has ended
+        assert not isinstance(pilot.app.screen, ConfirmModal)
+        assert any("09:00-10:00 is ended; nothing to close" in n for n in notes(pilot.app))
+        world.engine.close_slot(world.slot("RAO", 12).id, now=NOW)
+        assert await eventually(pilot, lambda: grid_cell(pilot, world.rao.id, "12:00").startswith("✕"))
+        await press(pilot, "right", "right", "right", "X")
+        assert not isinstance(pilot.app.screen, ConfirmModal)
+        assert any("12:00-13:00 is closed; nothing to close" in n for n in notes(pilot.app))
 
 
 async def test_close_slot_asks_then_moves_its_patients(world: World) -> None:

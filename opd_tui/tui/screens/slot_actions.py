@@ -44,6 +44,9 @@ class SlotActions(DeskCommands):
         slot = self.grid.selected_slot
         if slot is None:
             return
+        if not slot.bookable:  # nothing to ask about: the engine would refuse anyway
+            self.desk.say_error(f"Slot {label(slot)} is {slot.status.lower()}; nothing to close.")
+            return
         question = Content(
             f"Close {self._slot_words(slot)}?\nIts {slot.occupancy + slot.waitlisted} patient(s) "
             "go to the doctor's later slots."
