@@ -17,18 +17,18 @@ from pathlib import Path
 from .desk import DEFAULT_HOSPITAL, LIGHT, DeskApp
 from .screenshot_tools import demo_day, main_of, shoot, take_each
 
-BOOK_MEENA = ["right", "right", "b", "text:Meena Joshi", "tab"]
+BOOK_MEENA = ["right", "b", "text:Meena Joshi", "tab"]
 
 #: name, terminal size, keys to press (`text:` is typed as it stands), theme
 SHOTS: list[tuple[str, tuple[int, int], Sequence[str], str | None]] = [
-    ("desk-200x60", (200, 60), ["right"], None),
-    ("desk-80x24", (80, 24), ["right"], None),
-    ("desk-light-160x48", (160, 48), ["down", "down", "down", "right", "right"], LIGHT),
+    ("desk-200x60", (200, 60), [], None),
+    ("desk-80x24", (80, 24), [], None),
+    ("desk-light-160x48", (160, 48), ["down", "down", "down", "right"], LIGHT),
     ("booking-form", (120, 40), [*BOOK_MEENA, "text:+91981"], None),
     ("booking-form-80x24", (80, 24), [*BOOK_MEENA, "text:+91981"], None),
     ("booking-outcome", (120, 40), [*BOOK_MEENA, "text:+919811112222", "enter"], None),
     ("search", (120, 40), ["slash", "text:sharma"], None),
-    ("move", (120, 40), ["right", "enter", "down", "m", "right"], None),
+    ("move", (120, 40), ["enter", "down", "m", "right"], None),
     ("emergency", (120, 40), ["down", "exclamation_mark"], None),
 ]
 

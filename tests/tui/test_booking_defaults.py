@@ -27,7 +27,7 @@ def shown(form: BookingForm, name: str) -> str:
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
 async def test_an_open_cell_is_the_slot(world: World, size: tuple[int, int]) -> None:
     async with desk_open(world.engine, size=size) as pilot:
-        await press(pilot, "right", "right", "b")  # Dr Rao 11:00, open
+        await press(pilot, "right", "b")  # Dr Rao 11:00, open
         form = pilot.app.screen
         assert isinstance(form, BookingForm)
         assert chosen(form, "doctor_id") == world.rao.id
@@ -37,6 +37,7 @@ async def test_an_open_cell_is_the_slot(world: World, size: tuple[int, int]) -> 
 
 async def test_an_ended_cell_means_the_doctors_next_slot(world: World) -> None:
     async with desk_open(world.engine, size=(80, 24)) as pilot:
+        await press(pilot, "home")
         assert pilot.app.desk.grid.selected_slot.id == world.slot("RAO", 9).id  # ended
         await press(pilot, "b")
         form = pilot.app.screen
@@ -47,14 +48,14 @@ async def test_an_ended_cell_means_the_doctors_next_slot(world: World) -> None:
 async def test_a_closed_cell_means_the_doctors_next_slot(world: World) -> None:
     world.engine.close_slot(world.slot("RAO", 11).id, now=NOW)
     async with desk_open(world.engine, size=(80, 24)) as pilot:
-        await press(pilot, "right", "right", "b")  # Dr Rao 11:00, closed
+        await press(pilot, "right", "b")  # Dr Rao 11:00, closed
         form = pilot.app.screen
         assert chosen(form, "slot_id") == world.slot("RAO", 12).id
 
 
 async def test_another_doctor_in_the_form_brings_their_next_slot(world: World) -> None:
     async with desk_open(world.engine, size=(120, 40)) as pilot:
-        await press(pilot, "right", "right", "b")
+        await press(pilot, "right", "b")
         form = pilot.app.screen
         form.query_one("#doctor_id", Select).value = world.khan.id
         await press(pilot)

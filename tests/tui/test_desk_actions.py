@@ -38,7 +38,7 @@ def grid_cell(pilot, doctor_id: int, hour: str) -> str:  # noqa: ANN001
 
 async def to_rao_ten_seated(pilot) -> None:  # noqa: ANN001
     """Right to Dr Rao's 10:00 slot, Enter to go down to its patients."""
-    await press(pilot, "right", "enter")
+    await press(pilot, "enter")
 
 
 async def test_desk_opens_on_the_day_with_grid_and_patients(world: World) -> None:
@@ -48,7 +48,8 @@ async def test_desk_opens_on_the_day_with_grid_and_patients(world: World) -> Non
         assert "+1" in grid_cell(pilot, world.rao.id, "10:00")
         assert grid_cell(pilot, world.rao.id, "09:00").startswith("· 0/2")
         assert grid_cell(pilot, world.rao.id, "11:00").startswith("○ 1/2")
-        await press(pilot, "right")
+        # It opens on the slot under way at 10:30, not on 09:00, which has ended.
+        assert app.desk.grid.selected_slot.id == world.slot("RAO", 10).id
         assert column_plain(app.desk.seated, "name") == ["Asha Verma", "Ravi Kumar"]
         assert column_plain(app.desk.waitlist, "name") == ["Sita Devi"]
         assert column_plain(app.desk.seated, "eta") == ["10:30", "10:40"]
@@ -58,7 +59,7 @@ async def test_desk_opens_on_the_day_with_grid_and_patients(world: World) -> Non
 
 async def test_book_into_a_free_seat(world: World) -> None:
     async with desk_open(world.engine) as pilot:
-        await press(pilot, "right", "right", "b")
+        await press(pilot, "right", "b")
         form = pilot.app.screen
         assert isinstance(form, BookingForm)
         await type_text(pilot, "Meena Joshi")
@@ -83,7 +84,7 @@ async def test_book_into_a_free_seat(world: World) -> None:
 
 async def test_a_phone_number_typed_with_spaces_is_taken_without_them(world: World) -> None:
     async with desk_open(world.engine) as pilot:
-        await press(pilot, "right", "right", "b")
+        await press(pilot, "right", "b")
         await type_text(pilot, "Meena Joshi")
         await press(pilot, "tab")
         await type_text(pilot, "+91 98111 12222")
@@ -99,7 +100,7 @@ async def test_a_phone_number_typed_with_spaces_is_taken_without_them(world: Wor
 
 async def test_book_into_a_full_slot_waitlists_and_says_where(world: World) -> None:
     async with desk_open(world.engine) as pilot:
-        await press(pilot, "right", "b")
+        await press(pilot, "b")
         await type_text(pilot, "Kamal Das")
         await press(pilot, "enter")
         assert "Slot full: RAO-005 waitlisted #2 for 10:00-11:00" in str(
@@ -112,7 +113,7 @@ async def test_book_into_a_full_slot_waitlists_and_says_where(world: World) -> N
 
 async def test_paid_booking_bumps_and_the_desk_says_who_moved(world: World) -> None:
     async with desk_open(world.engine) as pilot:
-        await press(pilot, "right", "b")
+        await press(pilot, "b")
         await type_text(pilot, "Vijay Paid")
         await press(pilot, "tab", "tab", "enter")  # open the source list
         await press(pilot, "down", "down", "down", "enter")  # Walk-in -> ... -> Paid
@@ -129,7 +130,7 @@ async def test_paid_booking_bumps_and_the_desk_says_who_moved(world: World) -> N
 async def test_booking_form_checks_as_you_type_and_books_nothing_wrong(world: World) -> None:
     before = world.engine.last_event_id()
     async with desk_open(world.engine) as pilot:
-        await press(pilot, "right", "right", "b")
+        await press(pilot, "right", "b")
         form = pilot.app.screen
         await type_text(pilot, "1234")
         problem = form.query_one("#patient_name-problem")
@@ -205,7 +206,7 @@ async def test_no_show_frees_the_seat(world: World) -> None:
 async def test_engine_refusal_is_shown_and_nothing_changes(world: World) -> None:
     before = world.engine.last_event_id()
     async with desk_open(world.engine) as pilot:
-        await press(pilot, "right", "right", "enter", "o")  # Gopal's 11:00 slot has not started
+        await press(pilot, "right", "enter", "o")  # Gopal's 11:00 slot has not started
         errors = [n for n in pilot.app._notifications if n.severity == "error"]
         assert errors and "a no-show can be marked only once it has started" in errors[-1].message
     assert world.engine.token(world.gopal.id).status == TokenStatus.BOOKED
@@ -223,7 +224,7 @@ async def test_check_in(world: World) -> None:
 
 async def test_call_next_then_complete(world: World) -> None:
     async with desk_open(world.engine) as pilot:
-        await press(pilot, "down", "right")  # Dr Khan, 10:00
+        await press(pilot, "down")  # Dr Khan, 10:00
         await press(pilot, "n")
         assert world.engine.token(world.leela.id).status == TokenStatus.IN_CONSULTATION
         assert any("KHAN-001 called to room 301" in n for n in notes(pilot.app))
@@ -279,7 +280,7 @@ async def test_move_can_be_stopped_with_escape(world: World) -> None:
 
 async def test_change_capacity_promotes(world: World) -> None:
     async with desk_open(world.engine) as pilot:
-        await press(pilot, "right", "c")
+        await press(pilot, "c")
         await press(pilot, "backspace")
         await type_text(pilot, "3")
         await press(pilot, "enter")
@@ -291,7 +292,7 @@ async def test_change_capacity_promotes(world: World) -> None:
 
 async def test_capacity_below_occupancy_is_refused_in_the_form(world: World) -> None:
     async with desk_open(world.engine) as pilot:
-        await press(pilot, "right", "c", "backspace")
+        await press(pilot, "c", "backspace")
         await type_text(pilot, "1")
         await press(pilot, "enter")
         assert "capacity cannot go below 2" in str(pilot.app.screen.query_one("#outcome").render())
@@ -303,7 +304,7 @@ async def test_a_capacity_that_is_not_a_number_is_explained_in_plain_words(
     world: World,
 ) -> None:
     async with desk_open(world.engine) as pilot:
-        await press(pilot, "right", "c", "backspace", "enter")
+        await press(pilot, "c", "backspace", "enter")
         form = pilot.app.screen
         assert "type a whole number" in str(form.query_one("#outcome").render())
         await type_text(pilot, "0")
@@ -316,19 +317,19 @@ async def test_a_capacity_that_is_not_a_number_is_explained_in_plain_words(
 
 async def test_closing_an_ended_or_closed_slot_asks_nothing(world: World) -> None:
     async with desk_open(world.engine) as pilot:
-        await press(pilot, "X")  # Dr Rao 09:00 has ended
+        await press(pilot, "home", "X")  # Dr Rao 09:00 has ended
         assert not isinstance(pilot.app.screen, ConfirmModal)
         assert any("09:00-10:00 is ended; nothing to close" in n for n in notes(pilot.app))
         world.engine.close_slot(world.slot("RAO", 12).id, now=NOW)
         assert await eventually(pilot, lambda: grid_cell(pilot, world.rao.id, "12:00").startswith("✕"))
-        await press(pilot, "right", "right", "right", "X")
+        await press(pilot, "right", "right", "right", "X")  # from 09:00 to 12:00
         assert not isinstance(pilot.app.screen, ConfirmModal)
         assert any("12:00-13:00 is closed; nothing to close" in n for n in notes(pilot.app))
 
 
 async def test_close_slot_asks_then_moves_its_patients(world: World) -> None:
     async with desk_open(world.engine) as pilot:
-        await press(pilot, "right", "X")
+        await press(pilot, "X")
         assert isinstance(pilot.app.screen, ConfirmModal)
         await press(pilot, "y")
         view = world.engine.slot_view(world.slot("RAO", 10).id, now=NOW)
@@ -393,7 +394,7 @@ async def test_previous_next_day_and_today(world: World) -> None:
         assert grid_cell(pilot, world.rao.id, "10:00").startswith("● 2/2")
         # Back from days without slots, the arrows move about the grid again.
         assert pilot.app.focused is desk.grid
-        await press(pilot, "down", "right")
+        await press(pilot, "down")  # back on the slot under way, and down to Dr Khan
         assert desk.grid.selected_slot.id == world.slot("KHAN", 10).id
 
 

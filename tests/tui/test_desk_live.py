@@ -22,7 +22,7 @@ async def test_a_booking_at_another_desk_shows_by_itself(sqlite_url: str) -> Non
     try:
         world = build_world(mine)
         async with desk_open(mine, poll_interval=0.4) as pilot:
-            await press(pilot, "right", "right")  # Dr Rao, 11:00: Gopal only
+            await press(pilot, "right")  # Dr Rao, 11:00: Gopal only
             grid = pilot.app.desk.grid
             assert grid.get_cell(str(world.rao.id), "11:00").plain.startswith("○ 1/2")
             await asyncio.to_thread(
@@ -53,7 +53,7 @@ async def test_no_refresh_while_a_modal_is_open(sqlite_url: str) -> None:
     try:
         world = build_world(mine)
         async with desk_open(mine, poll_interval=0.1) as pilot:
-            await press(pilot, "right", "right", "slash")  # the search modal is open
+            await press(pilot, "right", "slash")  # the search modal is open
             await asyncio.to_thread(
                 other.book, world.slot("RAO", 11).id, "Late Comer", "ONLINE", None, EARLY
             )
@@ -116,7 +116,7 @@ async def test_the_activity_pane_opens_with_its_newest_event_in_view(
 async def test_the_activity_pane_shows_this_desks_own_actions(engine: AllocationEngine) -> None:
     world = build_world(engine)
     async with desk_open(engine, size=(200, 60), poll_interval=0.2) as pilot:
-        await press(pilot, "right", "enter", "i")  # Dr Rao 10:00: check Asha in
+        await press(pilot, "enter", "i")  # Dr Rao 10:00: check Asha in
         assert engine.token(world.asha.id).status == TokenStatus.CHECKED_IN
         assert await eventually(
             pilot, lambda: any("RAO-001 checked in 10:00" in line for line in activity_lines(pilot))

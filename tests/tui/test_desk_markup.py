@@ -18,7 +18,7 @@ async def test_names_that_look_like_markup_are_shown_literally(world: World) -> 
     for name in TRICKY:
         world.engine.book(eleven.id, name, "ONLINE", now=EARLY)
     async with desk_open(world.engine) as pilot:
-        await press(pilot, "right", "right", "right")
+        await press(pilot, "right", "right")
         assert column_plain(pilot.app.desk.seated, "name") == TRICKY
         # A search result and the desk's notification keep them literal too.
         await press(pilot, "slash")
@@ -33,7 +33,7 @@ async def test_names_that_look_like_markup_are_shown_literally(world: World) -> 
 
 async def test_booking_a_markup_name_through_the_form(world: World) -> None:
     async with desk_open(world.engine) as pilot:
-        await press(pilot, "right", "right", "b")
+        await press(pilot, "right", "b")
         await type_text(pilot, "[bold red]X[/]")
         await press(pilot, "enter", "enter")
         assert not isinstance(pilot.app.screen, BookingForm)
@@ -50,7 +50,7 @@ async def test_names_with_control_characters_are_refused(world: World, name: str
     with pytest.raises(InvalidInput):
         world.engine.book(world.slot("RAO", 11).id, name, "ONLINE", now=EARLY)
     async with desk_open(world.engine) as pilot:
-        await press(pilot, "right", "right", "b")
+        await press(pilot, "right", "b")
         form = pilot.app.screen
         from textual.widgets import Input
 

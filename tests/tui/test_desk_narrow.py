@@ -27,7 +27,7 @@ def footer_keys(pilot) -> list[str]:  # noqa: ANN001
 async def test_token_columns_fit_80x24(world: World) -> None:
     world.engine.check_in(world.asha.id, now=NOW)  # "checked in": a wider status column
     async with desk_open(world.engine, size=(80, 24)) as pilot:
-        await press(pilot, "right")  # Dr Rao 10:00: two seated, one waiting
+        await press(pilot)  # Dr Rao 10:00: two seated, one waiting
         desk = pilot.app.desk
         assert desk.seated.columns_shown == ["number", "name", "status", "eta"]
         assert desk.waitlist.columns_shown == ["pos", "number", "name"]
@@ -37,7 +37,7 @@ async def test_token_columns_fit_80x24(world: World) -> None:
 
 async def test_every_token_column_with_room(world: World) -> None:
     async with desk_open(world.engine, size=(200, 60)) as pilot:
-        await press(pilot, "right")
+        await press(pilot)
         desk = pilot.app.desk
         assert desk.seated.columns_shown == ["number", "name", "status", "eta", "source"]
         assert column_plain(desk.seated, "source") == ["online", "walk-in"]
@@ -48,7 +48,7 @@ async def test_every_token_column_with_room(world: World) -> None:
 async def test_columns_follow_a_resize(world: World) -> None:
     world.engine.check_in(world.asha.id, now=NOW)
     async with desk_open(world.engine, size=(200, 60)) as pilot:
-        await press(pilot, "right", "enter", "down")  # Ravi selected in the seated pane
+        await press(pilot, "enter", "down")  # Ravi selected in the seated pane
         desk = pilot.app.desk
         await pilot.resize_terminal(80, 24)
         await press(pilot)
@@ -72,7 +72,7 @@ async def test_footer_keys_fit_80x24_and_the_rest_stay_in_the_palette(world: Wor
 
 async def test_footer_shows_the_token_keys_on_a_token(world: World) -> None:
     async with desk_open(world.engine, size=(80, 24)) as pilot:
-        await press(pilot, "right", "enter")
+        await press(pilot, "enter")
         shown = footer_keys(pilot)
         assert {"check_in", "complete", "no_show", "cancel_token"} <= set(shown)
         footer = pilot.app.screen.query_one(Footer)

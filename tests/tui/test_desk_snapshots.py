@@ -39,14 +39,14 @@ class TestGrid:
     def test_full_and_overbooked_slots(self, snap_compare, demo_engine: AllocationEngine) -> None:
         # Dr Rao 10:00: overbooked by an emergency
         assert snap_compare(desk(demo_engine), terminal_size=(120, 32),
-                            run_before=keys("right", "enter"))
+                            run_before=keys("enter"))
 
 
 class TestBookingForm:
     def test_validation_error(self, snap_compare, demo_engine: AllocationEngine) -> None:
         async def wrong_input(pilot: Pilot) -> None:
             await settle(pilot)
-            await pilot.press("right", "right", "b")
+            await pilot.press("right", "b")
             await settle(pilot)
             await type_text(pilot, "1234")
             await pilot.press("tab")

@@ -38,6 +38,7 @@ class LiveDay(DeskView):
 
     def watch_day(self, day: date) -> None:
         self.query_one(DeskHeader).day = day
+        self._cursor_to_now = True
         self.reload()
 
     def fetch(self, day: date) -> DaySnapshot:

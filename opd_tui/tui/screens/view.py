@@ -67,6 +67,7 @@ class DeskView(Screen[None]):
         self.last_event_id = 0
         self._token_table: TokenTable | None = None
         self._jump_to: SearchHit | None = None
+        self._cursor_to_now = True  # a day just opened: put the cursor on the slot under way
         self._select_token: int | None = None
         self._advanced_minute: datetime | None = None
         self._refreshed_minute: datetime | None = None
@@ -131,6 +132,9 @@ class DeskView(Screen[None]):
             self.grid.show(rows, snapshot.slots, shifted)
             self.doctors_pane.show(snapshot.days, counts)
             self._show_empty(snapshot)
+            if self._cursor_to_now and snapshot.slots:
+                self._cursor_to_now = False
+                self.grid.select_first_bookable()
             if self._jump_to is not None:
                 hit, self._jump_to = self._jump_to, None
                 self._select_token = hit.token.id

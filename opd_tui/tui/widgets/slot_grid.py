@@ -285,6 +285,13 @@ class SlotGrid(PartialTable[Text]):
         if key in self._columns:
             self.cursor_coordinate = Coordinate(self.cursor_coordinate.row, self._columns.index(key))
 
+    def select_first_bookable(self) -> None:
+        """The cursor to the earliest time that still takes bookings: the slot under way."""
+        for index, key in enumerate(self._columns):
+            if any(slot.bookable for (_, at), slot in self._slots.items() if at == key):
+                self.cursor_coordinate = Coordinate(self.cursor_coordinate.row, index)
+                return
+
     def action_first_slot(self) -> None:
         self.cursor_coordinate = Coordinate(self.cursor_coordinate.row, 0)
 
