@@ -126,7 +126,7 @@ def test_an_overbooked_slot_may_be_raised_while_it_stays_overbooked(engine):
     assert (view.capacity, view.occupancy, view.status) == (2, 3, "OVERBOOKED")
     assert engine.events()[-1].kind == "CAPACITY_CHANGED"
     unchanged = Unchanged(engine, slots=clinic.slots, now=at(8, 20))
-    with pytest.raises(CapacityBelowOccupancy):
+    with pytest.raises(CapacityBelowOccupancy, match="cannot go below 2"):
         engine.set_capacity(clinic.slots[0].id, 1, now=at(8, 20))
     unchanged.check()
 

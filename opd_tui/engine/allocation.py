@@ -638,10 +638,11 @@ class AllocationEngine(Reader):
             occupancy = unit.occupancy(slot.id)
             # Only a cut is refused: raising an overbooked slot that stays overbooked
             # is allowed, and promotes nobody until a seat is free.
-            if req.capacity < min(slot.capacity, occupancy):
+            floor = min(slot.capacity, occupancy)
+            if req.capacity < floor:
                 raise CapacityBelowOccupancy(
                     f"{occupancy} patients already hold seats in {slot.label()}; "
-                    f"capacity cannot go below {occupancy}."
+                    f"capacity cannot go below {floor}."
                 )
             if req.capacity != slot.capacity:
                 previous = slot.capacity
