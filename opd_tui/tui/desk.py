@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable
+from typing import Any
 from datetime import date, datetime
 from functools import partial
 
@@ -19,6 +20,8 @@ from .screens import DeskScreen
 
 DEFAULT_HOSPITAL = "City Hospital OPD"
 DARK, LIGHT = "textual-dark", "textual-light"
+#: Terminals shorter than this show one message at a time.
+ROOMY_HEIGHT = 32
 
 
 class DeskApp(App[None]):
@@ -62,10 +65,17 @@ class DeskApp(App[None]):
     # -- speaking to the receptionist -----------------------------------------
 
     def say(self, message: str) -> None:
-        self.notify(message, markup=False)
+        self._tell(message)
 
     def say_error(self, message: str) -> None:
-        self.notify(message, title="Not done", severity="error", markup=False, timeout=10)
+        self._tell(message, title="Not done", severity="error", timeout=10)
+
+    def _tell(self, message: str, **how: Any) -> None:
+        if self.size.height < ROOMY_HEIGHT:
+            # A short terminal keeps only the newest message: a stack of them would
+            # cover an open form's outcome line and its buttons.
+            self.clear_notifications()
+        self.notify(message, markup=False, **how)
 
     def toggle_theme(self) -> None:
         self.theme = LIGHT if self.theme == DARK else DARK

@@ -7,6 +7,7 @@ fit, most wanted first; every action stays on its key and in the palette.
 
 from __future__ import annotations
 
+import pytest
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 
@@ -84,3 +85,14 @@ async def test_footer_shows_every_key_with_room(world: World) -> None:
         shown = footer_keys(pilot)
         assert {"book", "search", "emergency", "call_next", "capacity", "close_slot", "delay",
                 "doctors"} <= set(shown)
+
+
+@pytest.mark.parametrize(("size", "kept"), [((80, 24), 1), ((120, 40), 2)])
+async def test_a_short_desk_shows_only_the_newest_message(
+    world: World, size: tuple[int, int], kept: int
+) -> None:
+    """At 80x24 a stack of messages would cover an open form; one at a time there."""
+    async with desk_open(world.engine, size=size) as pilot:
+        await press(pilot, "enter", "i", "down", "i")  # check in Asha, then Ravi
+        said = [n.message for n in pilot.app._notifications]
+        assert len(said) == kept and "RAO-002 checked in" in said[-1]
