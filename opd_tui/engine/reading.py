@@ -352,7 +352,6 @@ class Reader:
             return []
         ref = patient_key("".join(needle.split()))
         matches = [
-            T.c.number == needle.upper(),
             T.c.patient_key == ref,
             func.lower(T.c.patient_name).like(f"%{escape_like(needle.lower())}%", escape="\\"),
         ]

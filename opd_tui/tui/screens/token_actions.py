@@ -95,9 +95,9 @@ class TokenActions(DeskCommands):
 
     def _move_to(self, token: Token, slot: SlotSummary) -> None:
         self.moving = None
-        doctor = self.doctor(slot.doctor_id)
-        other = doctor is not None and slot.doctor_id != token.doctor_id
-        where = f"Dr {doctor.name}, {label(slot)}" if other and doctor else label(slot)
+        doctor = self.doctor(slot.doctor_id) if slot.doctor_id != token.doctor_id else None
+        other = doctor is not None
+        where = f"Dr {doctor.name}, {label(slot)}" if doctor is not None else label(slot)
 
         def perform(now: datetime) -> tuple[str, int | None]:
             before = self.engine.last_event_id()
