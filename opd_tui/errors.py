@@ -3,6 +3,12 @@
 from .domain.errors import (
     CapacityBelowOccupancy,
     CloseRefused,
+    DoctorInactive,
+    DatabaseUnavailable,
+    DatabaseReadOnly,
+    DatabaseError,
+    DatabaseCorrupt,
+    ClockAhead,
     DatabaseBusy,
     DelayRefused,
     DuplicateBooking,
@@ -17,6 +23,12 @@ from .domain.errors import (
 )
 
 __all__ = [
+    "DoctorInactive",
+    "DatabaseUnavailable",
+    "DatabaseReadOnly",
+    "DatabaseError",
+    "DatabaseCorrupt",
+    "ClockAhead",
     "CapacityBelowOccupancy",
     "CloseRefused",
     "DatabaseBusy",

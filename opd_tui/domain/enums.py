@@ -53,6 +53,8 @@ class TokenStatus(StrEnum):
     CANCELLED = "CANCELLED"
     NO_SHOW = "NO_SHOW"
     EXPIRED = "EXPIRED"
+    #: Checked in but never called by the end of the day: left without being seen.
+    UNSEEN = "UNSEEN"
 
     @property
     def holds_seat(self) -> bool:
@@ -122,3 +124,30 @@ class EventKind(StrEnum):
     #: Beyond the spec's list: a doctor renamed, moved room or (de)activated,
     #: so other desks refresh their doctors pane.
     DOCTOR_UPDATED = "DOCTOR_UPDATED"
+    # Rules 17-24: the day's end, corrections, an absent doctor, the clock.
+    UNSEEN = "UNSEEN"
+    REINSTATED = "REINSTATED"
+    REQUEUED = "REQUEUED"
+    CHECK_IN_UNDONE = "CHECK_IN_UNDONE"
+    SLOT_REOPENED = "SLOT_REOPENED"
+    REASSIGNED = "REASSIGNED"
+    CLOCK_RESET = "CLOCK_RESET"
+    #: Beyond the spec's list: rosters and leave, so other desks refresh.
+    ROSTER_CHANGED = "ROSTER_CHANGED"
+
+
+class Sex(StrEnum):
+    F = "F"
+    M = "M"
+    O = "O"  # noqa: E741
+
+    @classmethod
+    def parse(cls, value: object) -> Sex:
+        if isinstance(value, Sex):
+            return value
+        if isinstance(value, str):
+            try:
+                return cls(value.strip().upper())
+            except ValueError:
+                pass
+        raise ValueError("sex must be F, M or O")

@@ -105,5 +105,39 @@ class DelayRefused(OPDError):
     """A delay that would push a slot past midnight (rule 13)."""
 
 
-class DatabaseBusy(OPDError):
+class DoctorInactive(OPDError):
+    """The doctor is deactivated: their slots take nothing new (rule 19)."""
+
+
+class ClockAhead(OPDError):
+    """The stored clock is more than ten minutes ahead of the hospital's clock (rule 18).
+
+    Commands without an explicit `now` are refused until `reset_clock()`; the
+    message names both times so the IT person can tell which one is wrong.
+    """
+
+    def __init__(self, message: str, reference: object = None, stored: object = None) -> None:
+        super().__init__(message)
+        self.reference = reference
+        self.stored = stored
+
+
+class DatabaseError(OPDError):
+    """A fault of the database itself rather than a refusal of the rules."""
+
+
+class DatabaseBusy(DatabaseError):
     """The database stayed busy through every retry; nothing was changed."""
+
+
+class DatabaseUnavailable(DatabaseError):
+    """The database cannot be opened or reached (bad URL, not a database, refused
+    or lost connection, a schema newer than this program)."""
+
+
+class DatabaseReadOnly(DatabaseError):
+    """The database (or its directory) cannot be written to."""
+
+
+class DatabaseCorrupt(DatabaseError):
+    """SQLite's integrity check failed on open."""

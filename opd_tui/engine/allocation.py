@@ -9,16 +9,14 @@ command again; a refusal (`OPDError`) rolls back and is raised.
 
 from __future__ import annotations
 
-import random
 import threading
-from collections.abc import Callable
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import date, datetime, time, timedelta
-from time import sleep
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, bindparam, insert, select, update
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.pool import StaticPool
 
 from ..db import schema
@@ -29,7 +27,6 @@ from ..domain.enums import MOVABLE, EventKind, Source, TokenStatus
 from ..domain.errors import (
     CapacityBelowOccupancy,
     CloseRefused,
-    DatabaseBusy,
     DelayRefused,
     DuplicateBooking,
     DuplicateDoctorCode,
@@ -43,13 +40,14 @@ from ..domain.errors import (
 from ..domain.models import Doctor, Event, Slot, Token
 from . import seating
 from .reading import Reader
-from .unit import TOKEN_COLUMNS, Conflict, SlotState, TokenState, Unit, doctor_from_row
+from .retry import retrying
+from .unit import TOKEN_COLUMNS, SlotState, TokenState, Unit, doctor_from_row
 
 R = TypeVar("R")
+#: Per thread: the list `consequences()` collects into, while one is open.
+_recording = threading.local()
 T = schema.tokens
 S = schema.slots
-
-MAX_ATTEMPTS = 12
 
 _IN_CONSULTATION = select(*TOKEN_COLUMNS).where(
     T.c.doctor_id == bindparam("doctor_id"),
@@ -67,36 +65,6 @@ _NEXT_TO_CALL = (
     .order_by((T.c.source != Source.EMERGENCY.value), S.c.start, T.c.priority, T.c.id)
     .limit(1)
 )
-_TRANSIENT_SQLSTATES = {"40001", "40P01", "55P03"}
-
-
-def _is_transient(error: DBAPIError) -> bool:
-    sqlstate = getattr(error.orig, "sqlstate", None)
-    if sqlstate in _TRANSIENT_SQLSTATES:
-        return True
-    text = str(error.orig).lower()
-    return "database is locked" in text or "database is busy" in text
-
-
-def retrying(attempt: Callable[[], R]) -> R:
-    """Run `attempt` until it gets through a busy or contended database.
-
-    A busy SQLite file, a PostgreSQL deadlock or serialization failure, or a
-    row changed under the command rolls the attempt back; after a short, growing
-    pause it runs again. Refusals (`OPDError`) and real faults are raised.
-    """
-    for n in range(MAX_ATTEMPTS):
-        try:
-            return attempt()
-        except Conflict:
-            pass
-        except DBAPIError as error:
-            if not _is_transient(error):
-                raise
-        sleep(min(0.5, 0.005 * 2**n) * random.uniform(0.5, 1.5))
-    raise DatabaseBusy("The database stayed busy; nothing was changed. Please try again.")
-
-
 class AllocationEngine(Reader):
     """The one allocation engine: every rule, every write, every backend."""
 
@@ -155,14 +123,38 @@ class AllocationEngine(Reader):
     ) -> tuple[R, list[Event]]:
         """Run `work` in one transaction, again after a transient failure."""
         requested = inputs.validate(inputs.Clock, now=now).now
+        recorder: list[Event] | None = getattr(_recording, "events", None)
 
         def attempt() -> tuple[R, list[Event]]:
             with self._serial(), self._engine.begin() as conn:
                 unit = Unit.begin(conn, requested, self._doctor_code, moves_clock=moves_clock)
                 result = work(unit)
-                return result, unit.finish(return_events=return_events)
+                return result, unit.finish(return_events=return_events or recorder is not None)
 
-        return retrying(attempt)
+        result, events = retrying(attempt)
+        if recorder is not None:
+            recorder.extend(events)
+        return result, events
+
+    @contextmanager
+    def consequences(self) -> Iterator[list[Event]]:
+        """The events of every command this thread runs inside the block, as each
+        command's own transaction wrote them: what a desk says it did (bumps,
+        promotions, moves) is never another desk's change made at the same moment.
+
+            with engine.consequences() as done:
+                token = engine.book(...)
+            bumped = [e for e in done if e.kind == "BUMPED"]
+        """
+        outer = getattr(_recording, "events", None)
+        collected: list[Event] = []
+        _recording.events = collected
+        try:
+            yield collected
+        finally:
+            _recording.events = outer
+            if outer is not None:
+                outer.extend(collected)
 
     def _command(
         self, work: Callable[[Unit], R], now: datetime | None = None, *, moves_clock: bool = True

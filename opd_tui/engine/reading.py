@@ -21,7 +21,6 @@ from ..domain import inputs
 from ..domain.enums import SEAT_HOLDING, Source, TokenStatus
 from ..domain.errors import NotFound
 from ..domain.inputs import patient_key
-from ..domain.numbers import typed_number
 from ..domain.models import (
     DaySummary,
     Doctor,
@@ -33,13 +32,14 @@ from ..domain.models import (
     SlotView,
     Token,
 )
+from ..domain.numbers import typed_number
 from .seating import emergency_slot
 from .unit import (
-    doctor_from_row,
     SLOT_COLUMNS,
     TOKEN_COLUMNS,
     SlotState,
     TokenState,
+    doctor_from_row,
     effective_now,
     read_clock,
     slot_from_row,
