@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from .enums import EventKind, SlotStatus, Source, TokenStatus
+from .enums import EventKind, Sex, SlotStatus, Source, TokenStatus
 
 
 class _View(BaseModel):
@@ -107,3 +107,22 @@ class DaySummary(_View):
     by_status: dict[str, int]
     by_source: dict[str, int]
     overbooked_slots: int
+
+
+class ClockReading(_View):
+    """The hospital's reference clock beside the engine's stored clock (rule 18)."""
+
+    reference: datetime
+    stored: datetime | None
+    #: The stored clock is more than the allowed drift ahead: commands without
+    #: `now` are refused until `reset_clock()`.
+    ahead: bool
+
+
+class Patient(_View):
+    """The latest record of a patient, by reference in its normal form (rule 23)."""
+
+    ref: str
+    name: str
+    age: int | None = None
+    sex: Sex | None = None
