@@ -117,9 +117,47 @@ class ClockRow(Base):
     now: Mapped[datetime | None] = mapped_column(DateTime)
 
 
+class PatientRow(Base):
+    """The latest details given for a patient reference (rule 23), keyed by its
+    normal form, so a returning patient's name fills in from the ref alone."""
+
+    __tablename__ = "patients"
+
+    ref: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(320))
+    age: Mapped[int | None] = mapped_column(Integer)
+    sex: Mapped[str | None] = mapped_column(String(1))
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class RosterRow(Base):
+    """A doctor's week (rule 24): for one weekday, sessions cut into equal slots."""
+
+    __tablename__ = "rosters"
+
+    doctor_id: Mapped[int] = mapped_column(ForeignKey("doctors.id"), primary_key=True)
+    weekday: Mapped[int] = mapped_column(Integer, primary_key=True)
+    #: [["09:00", "13:00"], ["14:00", "17:00"]]
+    sessions: Mapped[list[list[str]]] = mapped_column(JSON)
+    slot_minutes: Mapped[int] = mapped_column(Integer)
+    capacity: Mapped[int] = mapped_column(Integer)
+
+
+class LeaveRow(Base):
+    """A day a doctor is on leave: rosters make no slots for it."""
+
+    __tablename__ = "leave_days"
+
+    doctor_id: Mapped[int] = mapped_column(ForeignKey("doctors.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+
+
 doctors = DoctorRow.__table__
 slots = SlotRow.__table__
 doctor_days = DoctorDayRow.__table__
 tokens = TokenRow.__table__
 events = EventRow.__table__
 clock = ClockRow.__table__
+patients = PatientRow.__table__
+rosters = RosterRow.__table__
+leave_days = LeaveRow.__table__
