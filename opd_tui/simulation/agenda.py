@@ -34,6 +34,8 @@ class Kind(IntEnum):
     EMERGENCY = 14
     #: After the last slot: whoever still holds a seat without coming is a no-show.
     DAY_CLOSES = 15
+    #: Nothing else happens today: at midnight the engine finalises the day.
+    DAY_ENDS = 16
 
 
 @dataclass(frozen=True, slots=True)

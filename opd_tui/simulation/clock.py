@@ -45,16 +45,20 @@ class ClockedEngine:
         self.calls[name] += 1
 
     # -- set-up ----------------------------------------------------------------
+    # The engine dates these events with `now` without moving its clock: the day is
+    # set up on the simulated evening before it, not at the wall clock's time.
 
     def add_doctor(self, name: str, code: str, department: str, room: str,
                    consult_minutes: int) -> Doctor:
         self._count("add_doctor")
-        return self.engine.add_doctor(name, code, department, room, consult_minutes)
+        return self.engine.add_doctor(name, code, department, room, consult_minutes,
+                                      now=self.now)
 
     def generate_slots(self, doctor_id: int, day: date, start: time, end: time,
                        slot_minutes: int, capacity: int) -> list[Slot]:
         self._count("generate_slots")
-        return self.engine.generate_slots(doctor_id, day, start, end, slot_minutes, capacity)
+        return self.engine.generate_slots(doctor_id, day, start, end, slot_minutes, capacity,
+                                          now=self.now)
 
     # -- commands --------------------------------------------------------------
 

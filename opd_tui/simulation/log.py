@@ -43,6 +43,7 @@ def token_line(kind: EventKind, label: str, status: str, where: str, code: str |
         EventKind.CALLED: f"{label} called in by {code}",
         EventKind.COMPLETED: f"{label} seen",
         EventKind.EXPIRED: f"{label} expired on the waitlist",
+        EventKind.UNSEEN: f"{label} left without being seen",
     }
     return lines.get(kind, f"{label} {kind.value.lower()}")
 

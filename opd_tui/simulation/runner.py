@@ -5,8 +5,9 @@ what `simulate_day` runs to the end. It plays the patients (book, cancel,
 arrive, check in, take a walk-in token after being marked absent), the doctors
 (call the next patient when free, start late, miss a slot) and the desk (mark
 no-shows after a grace period, close the day, call `advance()` at every slot
-end). Every change goes through the engine's public API at the simulated
-`now`; the simulation keeps no rule of its own about seats.
+end and once more at midnight, when the engine finalises the day). Every change
+goes through the engine's public API at the simulated `now`; the simulation
+keeps no rule of its own about seats.
 
 After each command it reads the new events from the log, so it knows what the
 engine did to other tokens (a bump, a promotion, a roll-over) and can react:
@@ -18,7 +19,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import TypeVar
 
 from ..domain.enums import EventKind, Source, TokenStatus
@@ -79,6 +80,7 @@ class Simulation:
         self._advance_at: set[datetime] = set()
         self._closes_at: set[datetime] = set()
         self._starts_at: set[tuple[int, datetime]] = set()
+        self._day_ended = False
         self._consult_rng = {d.index: stream(self.config.seed, "consult", d.index)
                              for d in self.plan.doctors}
         self._waits: dict[str, list[float]] = defaultdict(list)
@@ -117,10 +119,14 @@ class Simulation:
             self.clock.advance_to(happening.at)
             self._handlers[happening.kind](self, happening)
             self.steps += 1
+            if not self.agenda and not self._day_ended:
+                # Nothing else happens today: the night passes, the day is finalised.
+                self.agenda.add(Happening(self.now, Kind.DAY_ENDS))
         return self._new_entries
 
     def run_until(self, when: datetime) -> list[LogEntry]:
-        """Play every happening due by `when`; the clock then reads `when`."""
+        """Play every happening due by `when`; the clock then reads `when` (midnight
+        after the day, once the day has ended)."""
         added: list[LogEntry] = []
         while self.agenda and self.agenda.peek().at <= when:  # type: ignore[union-attr]
             added.extend(self.step())
@@ -537,6 +543,13 @@ class Simulation:
                 self._release(token, TokenStatus.NO_SHOW, EventKind.NO_SHOW,
                               lambda t=token: self.ops.no_show(t.id), f"no-show {token.number}")
 
+    def _day_ends(self, _h: Happening) -> None:
+        """Midnight: the engine's `advance` finalises the day (rule 17): seats still
+        held become no-shows, patients still in the hall unseen, waitlists expire."""
+        self._day_ended = True
+        self.clock.advance_to(self.config.at(time.min, days=1))
+        self._command(self.ops.advance, "advance at the end of the day")
+
     _handlers: dict[Kind, Callable[[Simulation, Happening], None]] = {
         Kind.ADD_DOCTOR: _add_doctor,
         Kind.PREBOOK: _prebook,
@@ -554,6 +567,7 @@ class Simulation:
         Kind.WALKIN: _walkin,
         Kind.EMERGENCY: _emergency,
         Kind.DAY_CLOSES: _day_closes,
+        Kind.DAY_ENDS: _day_ends,
     }
 
     # -- helpers --------------------------------------------------------------
@@ -586,8 +600,6 @@ class Simulation:
             return
         if token is None:
             text = slot_line(event.kind, event.detail, where, code)
-            # The simulated time, not `event.at`: the engine stamps a new doctor's
-            # and slot's events with the wall clock (those commands take no `now`).
             entry = LogEntry(at=self.now, kind=event.kind.value, text=text, doctor_code=code,
                              event_id=event.id)
             self.log.append(entry)
