@@ -85,6 +85,40 @@ def test_an_emergency_name_with_control_characters_is_refused(engine, slot, doct
     refused(engine, lambda: engine.emergency(doctor.id, name, now=BEFORE_OPD), field="patient_name")
 
 
+#: Characters that hide or disguise text on a screen: SPEC §4 refuses Cc, Cf (but the
+#: joiners), Zl, Zp, Co and Cn wherever they stand in a name.
+HIDDEN_CHARACTERS = [
+    "Ravi\u202eramuK",  # right-to-left override: shows as "RaviKumar" reversed
+    "Ravi\u2066Kumar",  # left-to-right isolate
+    "Ravi\u200bKumar",  # zero-width space
+    "Ravi\u2028Kumar",  # line separator
+    "Ravi\u2029Kumar",  # paragraph separator
+    "Ravi\ufeffKumar",  # zero-width no-break space (BOM)
+    "Ravi\u00adKumar",  # soft hyphen
+    "Ravi\ue000Kumar",  # private use
+    "Ravi\u0378Kumar",  # unassigned
+    "Ravi\U000e0041",  # tag character
+]
+
+
+@pytest.mark.parametrize("name", HIDDEN_CHARACTERS, ids=ascii)
+def test_a_patient_name_with_hidden_characters_is_refused(engine, slot, name):
+    """A bidi override, a zero-width space or a line separator can't disguise a name."""
+    error = refused(
+        engine, lambda: engine.book(slot.id, name, "WALKIN", now=BEFORE_OPD), field="patient_name"
+    )
+    assert "hidden or control character" in str(error)
+
+
+@pytest.mark.parametrize("name", HIDDEN_CHARACTERS[:4], ids=ascii)
+def test_doctor_names_departments_and_rooms_with_hidden_characters_are_refused(engine, name):
+    """Every free text the desk shows follows the same rule."""
+    refused(engine, lambda: engine.add_doctor(name, "BK"), field="name")
+    refused(engine, lambda: engine.add_doctor("Bina Kaur", "BK", department=name),
+            field="department")
+    refused(engine, lambda: engine.add_doctor("Bina Kaur", "BK", room=name), field="room")
+
+
 @pytest.mark.parametrize("name", CONTROL_CHARACTERS[:3], ids=repr)
 def test_a_doctor_name_with_control_characters_is_refused(engine, name):
     """A doctor's name holding an escape sequence is refused."""
@@ -200,16 +234,29 @@ def test_doctor_codes_are_unique_whatever_the_case(engine, doctor):
 # -- patient references -------------------------------------------------------
 
 
-@pytest.mark.parametrize("ref", ["abc", "+919876543210", "MRN-2030-0001", "A" * 32])
-def test_patient_refs_of_3_to_32_letters_digits_plus_minus_are_accepted(engine, slot, ref):
-    """Phone numbers and record numbers are accepted as references and kept as typed."""
+@pytest.mark.parametrize(
+    ("ref", "stored"),
+    [
+        ("abc", "ABC"),
+        ("+919876543210", "+919876543210"),
+        ("MRN-2030-0001", "MRN20300001"),
+        ("AB 123", "AB123"),  # spaces typed in a number are ignored
+        ("ab.c", "ABC"),  # and so are dots
+        ("A" * 32, "A" * 32),
+    ],
+)
+def test_patient_refs_of_3_to_32_letters_digits_plus_minus_are_accepted(
+    engine, slot, ref, stored
+):
+    """Phone numbers and record numbers are accepted and kept in their normal form (rule 23)."""
     token = engine.book(slot.id, "Ravi Kumar", "WALKIN", patient_ref=ref, now=BEFORE_OPD)
-    assert token.patient_ref == ref
+    assert token.patient_ref == stored
 
 
 @pytest.mark.parametrize(
     "ref",
-    ["ab", "A" * 33, "AB 123", "AB_123", "A/12", "ab.c", "[b]x", "AB\x1b1", "AB\n12"],
+    ["ab", "A" * 33, "A B", "AB_123", "A/12", "a.b", "[b]x", "AB\x1b1", "AB\n12", "AB\t12",
+     "A\u202e12", "AB\u200b12", "---", 12345],
     ids=repr,
 )
 def test_bad_patient_refs_are_refused(engine, slot, ref):

@@ -118,9 +118,11 @@ class Reader:
         return self._read(query)
 
     def doctors(self, active_only: bool = False) -> list[Doctor]:
+        req = inputs.validate(inputs.DoctorsQuery, active_only=active_only)
+
         def query(conn: Connection) -> list[Doctor]:
             stmt = select(D).order_by(D.c.department, D.c.name, D.c.id)
-            if active_only:
+            if req.active_only:
                 stmt = stmt.where(D.c.active.is_(True))
             return [doctor_from_row(r) for r in conn.execute(stmt)]
 
@@ -205,10 +207,12 @@ class Reader:
         return self._read(query)
 
     def events(self, after_id: int = 0, limit: int | None = None) -> list[Event]:
+        req = inputs.validate(inputs.EventsQuery, after_id=after_id, limit=limit)
+
         def query(conn: Connection) -> list[Event]:
-            stmt = select(E).where(E.c.id > after_id).order_by(E.c.id)
-            if limit is not None:
-                stmt = stmt.limit(limit)
+            stmt = select(E).where(E.c.id > req.after_id).order_by(E.c.id)
+            if req.limit is not None:
+                stmt = stmt.limit(req.limit)
             return [_event(r) for r in conn.execute(stmt)]
 
         return self._read(query)
@@ -220,6 +224,7 @@ class Reader:
 
     def day_slots(self, day: date, now: datetime | None = None) -> list[SlotSummary]:
         """Every slot of the day with its counts, by doctor and start time."""
+        day = inputs.validate(inputs.DayInput, day=day).day
 
         def query(conn: Connection) -> list[SlotSummary]:
             slots = conn.execute(
@@ -235,7 +240,7 @@ class Reader:
     ) -> list[SlotSummary]:
         """A few slots with their counts, as `day_slots` gives them: what a desk
         re-reads after events that touched only those slots."""
-        wanted = sorted({int(i) for i in slot_ids})
+        wanted = sorted(set(inputs.validate(inputs.SlotIds, slot_ids=slot_ids).slot_ids))
 
         def query(conn: Connection) -> list[SlotSummary]:
             if not wanted:
@@ -283,7 +288,9 @@ class Reader:
     ) -> list[DoctorDay]:
         """Each active doctor's day (or these doctors'): booked of capacity,
         waitlist, delay, closed slots. Closed slots add no capacity."""
-        only = None if doctor_ids is None else sorted(set(doctor_ids))
+        req = inputs.validate(inputs.DoctorDaysQuery, day=day, doctor_ids=doctor_ids)
+        day = req.day
+        only = None if req.doctor_ids is None else sorted(set(req.doctor_ids))
 
         def query(conn: Connection) -> list[DoctorDay]:
             doctors_q = select(D).where(D.c.active.is_(True))
@@ -347,10 +354,15 @@ class Reader:
         """Tokens by number (`RAO-014`, `rao-14`, `rao14`, or just `14`), hospital number
         or phone (whole, or four or more of its characters: spaces do not count), or a
         part of the name."""
-        needle = text.strip()
+        req = inputs.validate(inputs.SearchQuery, text=text, day=day, limit=limit)
+        needle, day, limit = req.text, req.day, req.limit
         if not needle:
             return []
-        ref = patient_key("".join(needle.split()))
+        squeezed = "".join(needle.split())
+        try:  # a whole phone number in any spelling finds its normal form
+            ref = patient_key(squeezed)
+        except ValueError:  # a name, or a part of a number
+            ref = squeezed.upper()
         matches = [
             T.c.patient_key == ref,
             func.lower(T.c.patient_name).like(f"%{escape_like(needle.lower())}%", escape="\\"),
@@ -378,6 +390,8 @@ class Reader:
 
     def now_serving(self, day: date | None = None, now: datetime | None = None) -> list[NowServing]:
         """Per doctor: the number in consultation and the next three to be called."""
+        if day is not None:
+            day = inputs.validate(inputs.DayInput, day=day).day
 
         def query(conn: Connection) -> list[NowServing]:
             at = self._now(conn, now)
@@ -425,6 +439,7 @@ class Reader:
     def waiting_counts(self, day: date, now: datetime | None = None) -> dict[int, int]:
         """Per doctor, patients still waiting to be seen (the kiosk's "N waiting"):
         checked in, or booked or waitlisted in a slot under way."""
+        day = inputs.validate(inputs.DayInput, day=day).day
 
         def query(conn: Connection) -> dict[int, int]:
             at = self._now(conn, now)
@@ -451,6 +466,8 @@ class Reader:
         return self._read(query)
 
     def day_summary(self, day: date) -> DaySummary:
+        day = inputs.validate(inputs.DayInput, day=day).day
+
         def query(conn: Connection) -> DaySummary:
             rows = conn.execute(
                 select(T.c.status, T.c.source, func.count())
