@@ -57,8 +57,8 @@ def _write_old_day(engine: Engine) -> None:
             {"id": 1, "number": "OLD-001", "patient_name": "Meena Iyer", "patient_ref": "MRN-7",
              "patient_key": "MRN-7", "source": "PAID", "priority": 2, "status": "BOOKED",
              "slot_id": 1, "doctor_id": 1, "overbooked": False, "created_at": NOW},
-            {"id": 2, "number": "OLD-002", "patient_name": "राम प्रसाद", "patient_ref": None,
-             "patient_key": None, "source": "WALKIN", "priority": 5, "status": "BOOKED",
+            {"id": 2, "number": "OLD-002", "patient_name": "राम प्रसाद",
+             "patient_ref": "098765-43210", "patient_key": "098765-43210", "source": "WALKIN", "priority": 5, "status": "BOOKED",
              "slot_id": 1, "doctor_id": 1, "overbooked": False, "created_at": NOW},
         ],
     }
@@ -109,8 +109,11 @@ def test_a_database_from_the_first_migration_opens_with_its_data(backend_url: st
         first = eng.token(1)
         assert (first.number, first.patient_name, first.patient_ref, first.source,
                 first.status, first.slot_id, first.seq) == (
-            "OLD-001", "Meena Iyer", "MRN-7", "PAID", "BOOKED", 1, 1)
+            "OLD-001", "Meena Iyer", "MRN7", "PAID", "BOOKED", 1, 1)
+        # Rule 23: stored references are migrated to their normal form.
         assert eng.token(2).patient_name == "राम प्रसाद"
+        assert eng.token(2).patient_ref == "+919876543210"
+        assert [t.id for t in eng.search("9876543210")] == [2]
         view = eng.slot_view(1, now=NOW)
         assert (view.start, view.end, view.capacity, view.occupancy, view.status) == (
             DAY.replace(hour=9), DAY.replace(hour=10), 2, 2, "FULL")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -126,3 +126,13 @@ class Patient(_View):
     name: str
     age: int | None = None
     sex: Sex | None = None
+
+
+class Roster(_View):
+    """A doctor's sessions on one weekday (0 = Monday), cut into equal slots."""
+
+    doctor_id: int
+    weekday: int
+    sessions: list[tuple[time, time]]
+    slot_minutes: int
+    capacity: int

@@ -9,18 +9,15 @@ command again; a refusal (`OPDError`) rolls back and is raised.
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
-from datetime import date, datetime, time, timedelta
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Engine, bindparam, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.pool import StaticPool
 
 from ..db import schema
-from ..db.connect import connect
+from ..db.connect import open_database
 from ..db.migrate import upgrade
 from ..domain import inputs
 from ..domain.enums import MOVABLE, EventKind, Source, TokenStatus
@@ -28,24 +25,21 @@ from ..domain.errors import (
     CapacityBelowOccupancy,
     CloseRefused,
     DelayRefused,
-    DuplicateBooking,
     DuplicateDoctorCode,
     InvalidInput,
     InvalidTransition,
     NoSeat,
     NotFound,
-    SlotNotBookable,
-    SlotOverlap,
 )
-from ..domain.models import Doctor, Event, Slot, Token
-from . import seating
-from .reading import Reader
+from ..domain.models import Doctor, Event, Patient, Slot, Token
+from . import day_end, seating
+from .corrections import Corrections
 from .retry import retrying
+from .timetable import Timetable
 from .unit import TOKEN_COLUMNS, SlotState, TokenState, Unit, doctor_from_row
 
 R = TypeVar("R")
-#: Per thread: the list `consequences()` collects into, while one is open.
-_recording = threading.local()
+
 T = schema.tokens
 S = schema.slots
 
@@ -53,113 +47,40 @@ _IN_CONSULTATION = select(*TOKEN_COLUMNS).where(
     T.c.doctor_id == bindparam("doctor_id"),
     T.c.status == TokenStatus.IN_CONSULTATION.value,
 )
-#: Rule 8's calling order: emergencies first, then slot start, priority, arrival.
+#: Rule 8: today's checked-in tokens of slots under way, and emergencies whatever
+#: their slot's start, called emergencies first, then by slot start, priority, arrival.
 _NEXT_TO_CALL = (
     select(*TOKEN_COLUMNS)
     .select_from(T.join(S, S.c.id == T.c.slot_id))
     .where(
         T.c.doctor_id == bindparam("doctor_id"),
         T.c.status == TokenStatus.CHECKED_IN.value,
-        S.c.start <= bindparam("now"),
+        S.c.day == bindparam("day"),
+        or_(S.c.start <= bindparam("now"), T.c.source == Source.EMERGENCY.value),
     )
     .order_by((T.c.source != Source.EMERGENCY.value), S.c.start, T.c.priority, T.c.id)
     .limit(1)
 )
-class AllocationEngine(Reader):
+class AllocationEngine(Corrections, Timetable):
     """The one allocation engine: every rule, every write, every backend."""
 
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
-        # A StaticPool shares one connection: threads must take turns with it.
-        lock = threading.RLock() if isinstance(engine.pool, StaticPool) else None
-        self._serial: Callable[[], AbstractContextManager[Any]] = (
-            (lambda: lock) if lock is not None else nullcontext  # type: ignore[assignment,return-value]
-        )
-        self._codes: dict[int, str] = {}
-        super().__init__(engine, self._serial)
-
     @classmethod
-    def open(cls, url: str | None = None) -> AllocationEngine:
-        """Open (creating or upgrading) the database at `url`; default: the embedded file."""
-        engine = connect(url)
-        retrying(lambda: upgrade(engine))
-        return cls(engine)
+    def open(cls, url: str | None = None, create: bool = True) -> AllocationEngine:
+        """Open (creating or upgrading) the database at `url`; default: the embedded file.
 
-    @property
-    def url(self) -> str:
-        return self._engine.url.render_as_string(hide_password=True)
-
-    @property
-    def dialect(self) -> str:
-        return self._engine.dialect.name
-
-    def close(self) -> None:
-        self._engine.dispose()
-
-    def __enter__(self) -> AllocationEngine:
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self.close()
-
-    # -- the transaction around every command ---------------------------------
-
-    def _doctor_code(self, conn: Connection, doctor_id: int) -> str:
-        code = self._codes.get(doctor_id)
-        if code is None:
-            code = conn.execute(
-                select(schema.doctors.c.code).where(schema.doctors.c.id == doctor_id)
-            ).scalar_one()
-            self._codes[doctor_id] = code
-        return code
-
-    def _run(
-        self,
-        work: Callable[[Unit], R],
-        now: datetime | None = None,
-        *,
-        moves_clock: bool = True,
-        return_events: bool = False,
-    ) -> tuple[R, list[Event]]:
-        """Run `work` in one transaction, again after a transient failure."""
-        requested = inputs.validate(inputs.Clock, now=now).now
-        recorder: list[Event] | None = getattr(_recording, "events", None)
-
-        def attempt() -> tuple[R, list[Event]]:
-            with self._serial(), self._engine.begin() as conn:
-                unit = Unit.begin(conn, requested, self._doctor_code, moves_clock=moves_clock)
-                result = work(unit)
-                return result, unit.finish(return_events=return_events or recorder is not None)
-
-        result, events = retrying(attempt)
-        if recorder is not None:
-            recorder.extend(events)
-        return result, events
-
-    @contextmanager
-    def consequences(self) -> Iterator[list[Event]]:
-        """The events of every command this thread runs inside the block, as each
-        command's own transaction wrote them: what a desk says it did (bumps,
-        promotions, moves) is never another desk's change made at the same moment.
-
-            with engine.consequences() as done:
-                token = engine.book(...)
-            bumped = [e for e in done if e.kind == "BUMPED"]
+        With `create=False` (the kiosk) a database that does not exist yet is
+        refused and nothing is made. A database that cannot be used raises a
+        `DatabaseError` naming it; `notices` says what was put right on the way.
         """
-        outer = getattr(_recording, "events", None)
-        collected: list[Event] = []
-        _recording.events = collected
+        engine, notices = open_database(url, create=create)
         try:
-            yield collected
-        finally:
-            _recording.events = outer
-            if outer is not None:
-                outer.extend(collected)
-
-    def _command(
-        self, work: Callable[[Unit], R], now: datetime | None = None, *, moves_clock: bool = True
-    ) -> R:
-        return self._run(work, now, moves_clock=moves_clock)[0]
+            retrying(lambda: upgrade(engine, create=create))
+        except BaseException:
+            engine.dispose()
+            raise
+        opened = cls(engine)
+        opened.notices = notices
+        return opened
 
     # -- doctors and slots ----------------------------------------------------
     # Setting up doctors and slots does not move the clock: their optional `now`
@@ -215,35 +136,20 @@ class AllocationEngine(Reader):
     def set_doctor_active(
         self, doctor_id: int, active: bool, now: datetime | None = None
     ) -> Doctor:
-        """A deactivated doctor leaves the desk and the kiosk; history stays. Refused
-        while patients still hold or wait for their tokens from today on: they would be
-        out of every screen's reach."""
-        ref = inputs.validate(inputs.DoctorRef, doctor_id=doctor_id)
-
-        def nobody_waiting(unit: Unit) -> None:
-            live = unit.live_tokens_of_doctor(ref.doctor_id, unit.now.date())
-            if live:
-                shown = ", ".join(t.number for t in live[:5]) + (" ..." if len(live) > 5 else "")
-                raise InvalidTransition(
-                    f"{len(live)} patient(s) still hold or wait for this doctor's tokens "
-                    f"({shown}); move or cancel them before deactivating."
-                )
-
-        return self._update_doctor(ref.doctor_id, {"active": bool(active)}, now,
-                                   check=None if active else nobody_waiting)
+        """Rule 19: a deactivated doctor's slots take nothing new; the tokens they
+        already hold stay and can still be checked in, called, moved or reassigned."""
+        req = inputs.validate(inputs.DoctorActive, doctor_id=doctor_id, active=active)
+        return self._update_doctor(req.doctor_id, {"active": req.active}, now)
 
     def _update_doctor(
         self,
         doctor_id: int,
         values: dict[str, Any],
         now: datetime | None = None,
-        check: Callable[[Unit], None] | None = None,
     ) -> Doctor:
         def work(unit: Unit) -> Doctor:
             d = schema.doctors
             unit.lock_doctor(doctor_id)
-            if check is not None:
-                check(unit)
             if values:
                 unit.conn.execute(update(d).where(d.c.id == doctor_id).values(**values))
                 unit.slot_event(EventKind.DOCTOR_UPDATED, None, doctor_id=doctor_id,
@@ -251,87 +157,6 @@ class AllocationEngine(Reader):
             return doctor_from_row(unit.conn.execute(select(d).where(d.c.id == doctor_id)).one())
 
         return self._command(work, now, moves_clock=False)
-
-    def add_slot(
-        self,
-        doctor_id: int,
-        start: datetime,
-        end: datetime,
-        capacity: int,
-        now: datetime | None = None,
-    ) -> Slot:
-        req = inputs.validate(
-            inputs.NewSlot, doctor_id=doctor_id, start=start, end=end, capacity=capacity
-        )
-        times = [(req.start, req.end)]
-        return self._command(
-            lambda unit: self._add_slots(unit, req.doctor_id, times, req.capacity)[0],
-            now,
-            moves_clock=False,
-        )
-
-    def generate_slots(
-        self,
-        doctor_id: int,
-        day: date,
-        start: time,
-        end: time,
-        slot_minutes: int,
-        capacity: int,
-        now: datetime | None = None,
-    ) -> list[Slot]:
-        """Cut a session (09:00-13:00, say) into equal slots; all or none are added.
-
-        A last piece shorter than `slot_minutes` is dropped: 09:00-13:00 by 90
-        minutes gives 09:00-10:30 and 10:30-12:00.
-        """
-        req = inputs.validate(
-            inputs.DaySchedule, doctor_id=doctor_id, day=day, start=start, end=end,
-            slot_minutes=slot_minutes, capacity=capacity,
-        )
-        length = timedelta(minutes=req.slot_minutes)
-        first = datetime.combine(req.day, req.start)
-        last = datetime.combine(req.day, req.end)
-        times = []
-        while first + length <= last:
-            times.append((first, first + length))
-            first += length
-        if not times:
-            raise InvalidInput(
-                f"slot_minutes: {req.slot_minutes} minutes do not fit in "
-                f"{req.start:%H:%M}-{req.end:%H:%M}", field="slot_minutes",
-            )
-        for s, e in times:  # each piece obeys the limits of a single slot
-            inputs.validate(inputs.NewSlot, doctor_id=req.doctor_id, start=s, end=e,
-                            capacity=req.capacity)
-        return self._command(
-            lambda unit: self._add_slots(unit, req.doctor_id, times, req.capacity),
-            now,
-            moves_clock=False,
-        )
-
-    @staticmethod
-    def _add_slots(
-        unit: Unit, doctor_id: int, times: list[tuple[datetime, datetime]], capacity: int
-    ) -> list[Slot]:
-        doctor = unit.lock_doctor(doctor_id)
-        if not doctor.active:
-            raise InvalidInput(f"{doctor.name} is deactivated.", field="doctor_id")
-        unit.lock_days({(doctor_id, s.date()) for s, _ in times})
-        added = []
-        for start, end in times:
-            for other in unit.day_slots(doctor_id, start.date()):
-                if other.start < end and start < other.end:
-                    raise SlotOverlap(
-                        f"{start:%H:%M}-{end:%H:%M} overlaps {doctor.name}'s "
-                        f"slot {other.label()} on {start:%d %b}."
-                    )
-            slot = unit.add_slot(doctor_id, start, end, capacity)
-            unit.slot_event(EventKind.SLOT_ADDED, slot, doctor_id=doctor_id,
-                            start=slot.start.isoformat(), end=slot.end.isoformat(),
-                            capacity=slot.capacity)
-            added.append(slot.view())
-        return added
 
     # -- booking --------------------------------------------------------------
 
@@ -343,22 +168,26 @@ class AllocationEngine(Reader):
         patient_ref: str | None = None,
         now: datetime | None = None,
         *,
+        age: int | None = None,
+        sex: str | None = None,
         in_hall: bool = False,
     ) -> Token:
         """Rules 1 to 3. `in_hall`: the patient stands at the desk or the kiosk, so a
-        seated token is checked in (rule 7) in the same transaction."""
+        seated token of today is checked in (rules 7, 22) in the same transaction."""
         req = inputs.validate(
             inputs.NewBooking,
             slot_id=slot_id,
             patient_name=patient_name,
             source=source,
             patient_ref=patient_ref,
+            age=age,
+            sex=sex,
+            in_hall=in_hall,
         )
 
         def work(unit: Unit) -> Token:
             slot = unit.lock_slot_day(req.slot_id)
-            return self._seat_new(unit, slot, req.patient_name, req.source, req.patient_ref,
-                                  in_hall)
+            return self._seat_new(unit, slot, req, req.source)
 
         return self._command(work, now)
 
@@ -370,22 +199,23 @@ class AllocationEngine(Reader):
         patient_ref: str | None = None,
         now: datetime | None = None,
         *,
+        age: int | None = None,
+        sex: str | None = None,
         in_hall: bool = False,
     ) -> Token:
         """The kiosk's booking: the doctor's earliest free seat today, else a place
         on the current (or next) slot's waitlist. `in_hall` as for `book`."""
         req = inputs.validate(
             inputs.NewWalkIn, doctor_id=doctor_id, patient_name=patient_name,
-            source=source, patient_ref=patient_ref,
+            source=source, patient_ref=patient_ref, age=age, sex=sex, in_hall=in_hall,
         )
         if req.source is Source.EMERGENCY:
             return self.emergency(req.doctor_id, req.patient_name, None, req.patient_ref, now,
-                                  in_hall=in_hall)
+                                  age=req.age, sex=req.sex, in_hall=req.in_hall)
 
         def work(unit: Unit) -> Token:
             doctor = unit.lock_doctor(req.doctor_id)
-            if not doctor.active:
-                raise InvalidInput(f"{doctor.name} is not seeing patients.", field="doctor_id")
+            unit.require_active(req.doctor_id)
             day = unit.now.date()
             unit.lock_days([(req.doctor_id, day)])
             open_slots = [s for s in unit.day_slots(req.doctor_id, day) if s.bookable(unit.now)]
@@ -393,8 +223,7 @@ class AllocationEngine(Reader):
             if not open_slots:
                 raise NoSeat(f"{doctor.name} has no open slot left today.")
             slot = next((s for s in open_slots if unit.has_free_seat(s)), open_slots[0])
-            return self._seat_new(unit, slot, req.patient_name, req.source, req.patient_ref,
-                                  in_hall)
+            return self._seat_new(unit, slot, req, req.source)
 
         return self._command(work, now)
 
@@ -406,6 +235,8 @@ class AllocationEngine(Reader):
         patient_ref: str | None = None,
         now: datetime | None = None,
         *,
+        age: int | None = None,
+        sex: str | None = None,
         in_hall: bool = False,
     ) -> Token:
         """Rule 2. `in_hall` as for `book`."""
@@ -415,6 +246,9 @@ class AllocationEngine(Reader):
             patient_name=patient_name,
             slot_id=slot_id,
             patient_ref=patient_ref,
+            age=age,
+            sex=sex,
+            in_hall=in_hall,
         )
 
         def work(unit: Unit) -> Token:
@@ -426,10 +260,23 @@ class AllocationEngine(Reader):
                     )
             else:
                 slot = self._emergency_slot(unit, req.doctor_id)
-            return self._seat_new(unit, slot, req.patient_name, Source.EMERGENCY, req.patient_ref,
-                                  in_hall)
+            return self._seat_new(unit, slot, req, Source.EMERGENCY)
 
         return self._command(work, now)
+
+    def patient(self, ref: str) -> Patient | None:
+        """Rule 23: the latest record for a phone or hospital number however it is
+        typed, so a returning patient's name fills in from the ref alone."""
+        req = inputs.validate(inputs.PatientLookup, ref=ref)
+        P = schema.patients
+
+        def query(conn: Connection) -> Patient | None:
+            row = conn.execute(select(P).where(P.c.ref == req.ref)).one_or_none()
+            if row is None:
+                return None
+            return Patient(ref=row.ref, name=row.name, age=row.age, sex=row.sex)
+
+        return self._read(query)
 
     def _emergency_slot(self, unit: Unit, doctor_id: int) -> SlotState:
         """Rule 2: the doctor's current bookable slot, else the next one today."""
@@ -441,51 +288,29 @@ class AllocationEngine(Reader):
         return slot
 
     def _seat_new(
-        self,
-        unit: Unit,
-        slot: SlotState,
-        patient_name: str,
-        source: Source,
-        patient_ref: str | None,
-        in_hall: bool = False,
+        self, unit: Unit, slot: SlotState, req: inputs.NewPatientToken, source: Source
     ) -> Token:
-        self._require_bookable(unit, slot)
-        self._require_no_live_token(unit, patient_ref, slot)
+        seating.require_bookable(unit, slot)
+        seating.require_no_live_token(unit, req.patient_ref, slot)
         placement = seating.decide(unit, slot, source)
         seating.make_room(unit, slot, placement)
         token = unit.new_token(
             slot=slot,
-            patient_name=patient_name,
-            patient_ref=patient_ref,
+            patient_name=req.patient_name,
+            patient_ref=req.patient_ref,
             source=source,
             status=placement.status,
             overbooked=placement.overbooked,
             kind=EventKind.BOOKED if placement.seated else EventKind.WAITLISTED,
         )
         seating.note_overbooking(unit, slot, placement)
-        if in_hall and token.status is TokenStatus.BOOKED:
+        if req.patient_ref is not None:
+            unit.record_patient(req.patient_ref, req.patient_name, req.age,
+                                req.sex.value if req.sex is not None else None)
+        # Rule 22: standing in the hall checks in only a booking for today.
+        if req.in_hall and token.status is TokenStatus.BOOKED and slot.day == unit.now.date():
             token = unit.change(token, EventKind.CHECKED_IN, status=TokenStatus.CHECKED_IN)
         return token.view()
-
-    @staticmethod
-    def _require_bookable(unit: Unit, slot: SlotState) -> None:
-        if slot.closed:
-            raise SlotNotBookable(f"Slot {slot.label()} is closed; choose another slot.")
-        if not slot.bookable(unit.now):
-            raise SlotNotBookable(f"Slot {slot.label()} has ended; choose a later slot.")
-
-    @staticmethod
-    def _require_no_live_token(
-        unit: Unit, patient_ref: str | None, slot: SlotState, other_than: int | None = None
-    ) -> None:
-        if patient_ref is None:
-            return
-        held = unit.live_token_of(patient_ref, slot.doctor_id, slot.day, other_than)
-        if held is not None:
-            raise DuplicateBooking(
-                f"Patient {patient_ref} already holds {held.number} ({held.status}) with this "
-                "doctor that day; move or cancel it instead."
-            )
 
     # -- a token's life -------------------------------------------------------
 
@@ -562,7 +387,8 @@ class AllocationEngine(Reader):
             unit.lock_days([(ref.doctor_id, unit.now.date())])
             for current in unit.select_tokens(_IN_CONSULTATION, doctor_id=ref.doctor_id):
                 unit.change(current, EventKind.COMPLETED, status=TokenStatus.COMPLETED)
-            waiting = unit.select_tokens(_NEXT_TO_CALL, doctor_id=ref.doctor_id, now=unit.now)
+            waiting = unit.select_tokens(_NEXT_TO_CALL, doctor_id=ref.doctor_id, now=unit.now,
+                                         day=unit.now.date())
             if not waiting:
                 return None
             called = unit.change(waiting[0], EventKind.CALLED, status=TokenStatus.IN_CONSULTATION)
@@ -601,8 +427,8 @@ class AllocationEngine(Reader):
                     f"Cancel it and book {target.day:%d %b} instead.",
                     field="slot_id",
                 )
-            self._require_bookable(unit, target)
-            self._require_no_live_token(unit, token.patient_ref, target, other_than=token.id)
+            seating.require_bookable(unit, target)
+            seating.require_no_live_token(unit, token.patient_ref, target, other_than=token.id)
             placement = seating.decide(unit, target, token.source)
             if not placement.seated:
                 raise NoSeat(
@@ -627,6 +453,7 @@ class AllocationEngine(Reader):
 
         def work(unit: Unit) -> Slot:
             slot = unit.lock_slot_day(req.slot_id)
+            unit.require_active(slot.doctor_id)
             occupancy = unit.occupancy(slot.id)
             # Only a cut is refused: raising an overbooked slot that stays overbooked
             # is allowed, and promotes nobody until a seat is free.
@@ -651,6 +478,7 @@ class AllocationEngine(Reader):
 
         def work(unit: Unit) -> Slot:
             slot = unit.lock_slot_day(ref.slot_id)
+            unit.require_active(slot.doctor_id)
             if slot.closed:
                 raise CloseRefused(f"Slot {slot.label()} is already closed.")
             if not slot.bookable(unit.now):
@@ -680,6 +508,7 @@ class AllocationEngine(Reader):
 
         def work(unit: Unit) -> list[Slot]:
             doctor = unit.lock_doctor(req.doctor_id)
+            unit.require_active(req.doctor_id)
             day = unit.now.date()
             unit.lock_days([(req.doctor_id, day)])
             shift = timedelta(minutes=req.minutes)
@@ -708,19 +537,35 @@ class AllocationEngine(Reader):
         return self._command(work, now)
 
     def advance(self, now: datetime | None = None) -> list[Event]:
+        """Rules 17 and 14: finalise every earlier day still holding live tokens, then
+        roll over the waitlists of today's ended slots. Idempotent."""
+
         def work(unit: Unit) -> None:
-            days = unit.conn.execute(
-                select(S.c.doctor_id, S.c.day)
-                .select_from(T.join(S, S.c.id == T.c.slot_id))
-                .where(T.c.status == TokenStatus.WAITLISTED.value, S.c.end <= unit.now)
-                .distinct()
+            day_end.finalise(unit, day_end.unfinished_days(unit, unit.now.date()))
+            day_end.roll_over_ended(unit)
+
+        return self._run(work, now, return_events=True)[1]
+
+    def finish_day(self, day: date, now: datetime | None = None) -> list[Event]:
+        """Rule 17 for one day on demand: refused while any of its slots is still to
+        end (its patients may yet be seen), allowed for any day that is over."""
+        req = inputs.validate(inputs.DayInput, day=day)
+
+        def work(unit: Unit) -> None:
+            if req.day >= unit.now.date():
+                open_slots = unit.conn.execute(
+                    select(S.c.start, S.c.end).where(
+                        S.c.day == req.day, S.c.end > unit.now, S.c.closed.is_(False)
+                    ).order_by(S.c.end.desc()).limit(1)
+                ).first()
+                if open_slots is not None:
+                    raise InvalidTransition(
+                        f"{req.day:%d %b} is not over: a slot runs until "
+                        f"{open_slots.end:%H:%M}. Finish the day after its last slot."
+                    )
+            keys = unit.conn.execute(
+                select(S.c.doctor_id, S.c.day).where(S.c.day == req.day).distinct()
             ).all()
-            unit.lock_days(tuple(k) for k in days)
-            for doctor_id, day in sorted(tuple(k) for k in days):
-                day_slots = unit.day_slots(doctor_id, day)
-                ended = [s.id for s in day_slots if s.end <= unit.now]
-                waiting = unit.in_slot(ended, [TokenStatus.WAITLISTED])
-                target = next((s for s in day_slots if s.bookable(unit.now)), None)
-                seating.roll_over(unit, waiting, target)
+            day_end.finalise(unit, [(d, k) for d, k in keys])
 
         return self._run(work, now, return_events=True)[1]

@@ -18,10 +18,11 @@ from sqlalchemy import Connection, Engine, and_, case, func, or_, select, tuple_
 from ..db import schema
 from ..db.connect import READ_ONLY
 from ..domain import inputs
-from ..domain.enums import SEAT_HOLDING, Source, TokenStatus
+from ..domain.enums import LIVE, SEAT_HOLDING, Source, TokenStatus
 from ..domain.errors import NotFound
 from ..domain.inputs import patient_key
 from ..domain.models import (
+    ClockReading,
     DaySummary,
     Doctor,
     DoctorDay,
@@ -33,15 +34,18 @@ from ..domain.models import (
     Token,
 )
 from ..domain.numbers import typed_number
+from .retry import retrying
 from .seating import emergency_slot
 from .unit import (
+    CLOCK_DRIFT,
     SLOT_COLUMNS,
     TOKEN_COLUMNS,
     SlotState,
     TokenState,
+    command_now,
     doctor_from_row,
-    effective_now,
     read_clock,
+    reference_now,
     slot_from_row,
     slot_status,
 )
@@ -75,23 +79,51 @@ def _event(row: Any) -> Event:
     )
 
 
+def _seeing_patients(day: date) -> Any:
+    """Doctors a screen shows for `day`: the active ones, and an inactive one whose
+    patients still hold live tokens that day, so no patient drops out of sight."""
+    live_there = (
+        select(T.c.doctor_id)
+        .select_from(T.join(S, S.c.id == T.c.slot_id))
+        .where(S.c.day == day, T.c.status.in_([s.value for s in LIVE]))
+    )
+    return or_(D.c.active.is_(True), D.c.id.in_(live_there))
+
+
 class Reader:
     def __init__(self, engine: Engine, serial: Callable[[], AbstractContextManager[Any]]) -> None:
         self._engine = engine
         self._serial = serial
 
     def _read(self, query: Callable[[Connection], R]) -> R:
-        with self._serial(), self._engine.connect().execution_options(**{READ_ONLY: True}) as conn:
-            with conn.begin():
+        """Run `query` in a read-only transaction, again if the database was busy; a
+        fault of the database is raised as its `DatabaseError` (engine/retry.py)."""
+
+        def attempt() -> R:
+            with self._serial(), self._engine.connect().execution_options(
+                **{READ_ONLY: True}
+            ) as conn, conn.begin():
                 return query(conn)
+
+        return retrying(attempt)
 
     @staticmethod
     def _now(conn: Connection, now: datetime | None) -> datetime:
-        return effective_now(inputs.validate(inputs.Clock, now=now).now, read_clock(conn))
+        return command_now(conn, inputs.validate(inputs.Clock, now=now).now, takes_now=False)
 
     def clock(self, now: datetime | None = None) -> datetime:
         """The time the next command without `now` would be evaluated at."""
         return self._read(lambda conn: self._now(conn, now))
+
+    def clock_reading(self) -> ClockReading:
+        """The hospital's clock beside the stored one (rule 18), for `opd-tui clock`."""
+
+        def query(conn: Connection) -> ClockReading:
+            reference, stored = reference_now(conn), read_clock(conn)
+            ahead = stored is not None and stored - reference > CLOCK_DRIFT
+            return ClockReading(reference=reference, stored=stored, ahead=ahead)
+
+        return self._read(query)
 
     # -- single things --------------------------------------------------------
 
@@ -286,14 +318,15 @@ class Reader:
     def doctor_days(
         self, day: date, doctor_ids: Iterable[int] | None = None
     ) -> list[DoctorDay]:
-        """Each active doctor's day (or these doctors'): booked of capacity,
-        waitlist, delay, closed slots. Closed slots add no capacity."""
+        """Each active doctor's day (or these doctors'), and an inactive doctor's
+        while patients still hold their tokens that day (rule 19): booked of
+        capacity, waitlist, delay, closed slots. Closed slots add no capacity."""
         req = inputs.validate(inputs.DoctorDaysQuery, day=day, doctor_ids=doctor_ids)
         day = req.day
         only = None if req.doctor_ids is None else sorted(set(req.doctor_ids))
 
         def query(conn: Connection) -> list[DoctorDay]:
-            doctors_q = select(D).where(D.c.active.is_(True))
+            doctors_q = select(D).where(_seeing_patients(day))
             slots_where = S.c.day == day
             if only is not None:
                 doctors_q = doctors_q.where(D.c.id.in_(only))
@@ -420,7 +453,7 @@ class Reader:
                 elif len(queue[doctor_id]) < 3:
                     queue[doctor_id].append(number)
             doctors = conn.execute(
-                select(D).where(D.c.active.is_(True)).order_by(D.c.department, D.c.name, D.c.id)
+                select(D).where(_seeing_patients(on)).order_by(D.c.department, D.c.name, D.c.id)
             )
             return [
                 NowServing(

@@ -15,6 +15,7 @@ from sqlalchemy import bindparam, select
 
 from ..db import schema
 from ..domain.enums import EventKind, Source, TokenStatus
+from ..domain.errors import DuplicateBooking, SlotNotBookable
 from .unit import TOKEN_COLUMNS, SlotState, TokenState, Unit
 
 T = schema.tokens
@@ -53,6 +54,27 @@ _BUMP_CANDIDATE = (
 def emergency_slot(day_slots: Iterable[SlotState], now: datetime) -> SlotState | None:
     """Rule 2 without a named slot: the current bookable slot, else the next one."""
     return next((s for s in sorted(day_slots, key=lambda s: s.start) if s.bookable(now)), None)
+
+
+def require_bookable(unit: Unit, slot: SlotState) -> None:
+    """Everything that puts a token into a slot asks this first (rules 1-3, 11, 19)."""
+    unit.require_active(slot.doctor_id)
+    if slot.closed:
+        raise SlotNotBookable(f"Slot {slot.label()} is closed; choose another slot.")
+    if not slot.bookable(unit.now):
+        raise SlotNotBookable(f"Slot {slot.label()} has ended; choose a later slot.")
+
+def require_no_live_token(
+    unit: Unit, patient_ref: str | None, slot: SlotState, other_than: int | None = None
+) -> None:
+    if patient_ref is None:
+        return
+    held = unit.live_token_of(patient_ref, slot.doctor_id, slot.day, other_than)
+    if held is not None:
+        raise DuplicateBooking(
+            f"This patient already holds {held.number} ({held.status}) with this "
+            "doctor that day; move or cancel it instead."
+        )
 
 
 def bump_candidate(unit: Unit, slot: SlotState) -> TokenState | None:

@@ -16,10 +16,12 @@ stale read. On SQLite the unit already holds the write lock (BEGIN IMMEDIATE).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     Connection,
@@ -36,7 +38,7 @@ from sqlalchemy import (
 
 from ..db import schema
 from ..domain.enums import LIVE, SEAT_HOLDING, EventKind, SlotStatus, Source, TokenStatus
-from ..domain.errors import NotFound
+from ..domain.errors import ClockAhead, DoctorInactive, NotFound
 from ..domain.inputs import patient_key
 from ..domain.models import Doctor, Event, Slot, Token
 from ..domain.numbers import token_number
@@ -239,6 +241,9 @@ _LOCK_DOCTOR = (
     .where(schema.doctors.c.id == bindparam("doctor_id"))
     .with_for_update(key_share=True)
 )
+_DOCTOR_ACTIVE = select(schema.doctors.c.name, schema.doctors.c.active).where(
+    schema.doctors.c.id == bindparam("doctor_id")
+)
 _IN_SLOT = (
     select(*TOKEN_COLUMNS)
     .where(
@@ -297,12 +302,60 @@ def read_clock(conn: Connection) -> datetime | None:
     return conn.execute(_READ_CLOCK).scalar()
 
 
-def effective_now(requested: datetime | None, stored: datetime | None) -> datetime:
+def hospital_zone() -> ZoneInfo | None:
+    """`OPD_TIMEZONE` (an IANA name), else None: this computer's zone."""
+    name = os.environ.get("OPD_TIMEZONE", "").strip()
+    return ZoneInfo(name) if name else None
+
+
+def reference_now(conn: Connection) -> datetime:
+    """The hospital's clock (rule 18): the database server's on PostgreSQL, read in
+    the hospital's zone, so no desk's own clock decides anything on a shared
+    database; this computer's clock on SQLite. Naive local wall time, as slots are."""
+    if conn.dialect.name == "postgresql":
+        server = conn.execute(select(func.now())).scalar_one()
+        zone = hospital_zone()
+        local = server.astimezone(zone) if zone is not None else server.astimezone()
+        return local.replace(tzinfo=None)
+    zone = hospital_zone()
+    return datetime.now(zone).replace(tzinfo=None) if zone is not None else datetime.now()
+
+
+#: How far the stored clock may be ahead of the hospital's before commands are refused.
+CLOCK_DRIFT = timedelta(minutes=10)
+
+
+def effective_now(requested: datetime | None, stored: datetime | None,
+                  reference: datetime | None = None) -> datetime:
     """The clock never runs backwards: an earlier `now` is taken as the latest one."""
-    now = requested if requested is not None else datetime.now()
+    now = requested if requested is not None else (reference or datetime.now())
     if stored is not None and stored > now:
         return stored
     return now
+
+
+def command_now(conn: Connection, requested: datetime | None, *, takes_now: bool) -> datetime:
+    """The time a command is evaluated at (rule 18).
+
+    An explicit `now` is taken as given (never earlier than the stored clock).
+    Without one, the hospital's clock decides; a stored clock pushed more than
+    `CLOCK_DRIFT` into the future refuses commands that take a `now`, since every
+    slot would look ended, until `reset_clock()`.
+    """
+    stored = read_clock(conn)
+    if requested is not None:
+        return effective_now(requested, stored)
+    reference = reference_now(conn)
+    if takes_now and stored is not None and stored - reference > CLOCK_DRIFT:
+        raise ClockAhead(
+            f"The engine's clock reads {stored:%Y-%m-%d %H:%M}, but the hospital's clock "
+            f"reads {reference:%Y-%m-%d %H:%M}: more than {CLOCK_DRIFT.seconds // 60} "
+            "minutes ahead. Nothing was changed. Check the hospital's clock, then run "
+            "`opd-tui clock --reset`.",
+            reference=reference,
+            stored=stored,
+        )
+    return effective_now(None, stored, reference)
 
 
 class Unit:
@@ -322,6 +375,7 @@ class Unit:
         self._days: dict[tuple[int, date], list[SlotState]] = {}
         self._occupancy: dict[int, int] = {}
         self._events: list[dict[str, Any]] = []
+        self._active: set[int] = set()
 
     @classmethod
     def begin(
@@ -332,7 +386,7 @@ class Unit:
         *,
         moves_clock: bool = True,
     ) -> Unit:
-        now = effective_now(requested_now, read_clock(conn))
+        now = command_now(conn, requested_now, takes_now=moves_clock)
         return cls(conn, now, doctor_code, moves_clock=moves_clock)
 
     # -- locks and slots ------------------------------------------------------
@@ -381,6 +435,20 @@ class Unit:
         if row is None:
             raise NotFound(f"There is no doctor {doctor_id}.")
         return row
+
+    def require_active(self, doctor_id: int) -> None:
+        """Rule 19: a deactivated doctor's slots take nothing new."""
+        if doctor_id in self._active:
+            return
+        row = self.conn.execute(_DOCTOR_ACTIVE, {"doctor_id": doctor_id}).one_or_none()
+        if row is None:
+            raise NotFound(f"There is no doctor {doctor_id}.")
+        if not row.active:
+            raise DoctorInactive(
+                f"{row.name} is not seeing patients (deactivated); choose another doctor "
+                "or reactivate them first."
+            )
+        self._active.add(doctor_id)
 
     def day_slots(self, doctor_id: int, day: date) -> list[SlotState]:
         """The doctor's slots that day by start time (the day must be locked)."""
@@ -486,6 +554,27 @@ class Unit:
         return self.select_tokens(_LIVE_OF_DOCTOR_FROM, doctor_id=doctor_id, day=since)
 
     # -- writing tokens -------------------------------------------------------
+
+    def record_patient(self, ref: str, name: str, age: int | None, sex: str | None) -> None:
+        """Rule 23: the latest name for a reference; age and sex kept unless given."""
+        P = schema.patients
+        dialect = self.conn.dialect.name
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as upsert
+        else:
+            from sqlalchemy.dialects.sqlite import insert as upsert  # type: ignore[assignment]
+        statement = upsert(P).values(ref=ref, name=name, age=age, sex=sex, updated_at=self.now)
+        self.conn.execute(
+            statement.on_conflict_do_update(
+                index_elements=[P.c.ref],
+                set_={
+                    "name": statement.excluded.name,
+                    "age": func.coalesce(statement.excluded.age, P.c.age),
+                    "sex": func.coalesce(statement.excluded.sex, P.c.sex),
+                    "updated_at": statement.excluded.updated_at,
+                },
+            )
+        )
 
     def new_token(
         self,
