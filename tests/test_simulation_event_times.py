@@ -84,12 +84,12 @@ def test_the_same_seed_writes_the_same_log(two_runs) -> None:
     assert first_summary.to_json() == second_summary.to_json()
 
 
-def test_the_engine_finalises_the_day_at_the_following_midnight(two_runs) -> None:
+def test_the_desk_finishes_the_day_after_its_last_slot(two_runs) -> None:
     summary, events, clock = two_runs[0]
-    # The last command was `advance` at midnight: the database's clock reads it.
-    assert clock == MIDNIGHT_AFTER
-    assert summary.simulated_until == MIDNIGHT_AFTER.isoformat(timespec="seconds")
-    assert summary.finished and summary.engine_calls["advance"] >= 2
+    # The day is finished once the last slot has ended, on the simulated clock: no
+    # empty evening passes and nothing is dated past the day.
+    assert clock.date() == MIDNIGHT_AFTER.date() - timedelta(days=1)
+    assert summary.finished and summary.engine_calls["finish_day"] == 1
     live = {"BOOKED", "CHECKED_IN", "IN_CONSULTATION", "WAITLISTED"}
     assert not {k for k, n in summary.final_states.items() if n} & live
-    assert all(e.at <= MIDNIGHT_AFTER for e in events)
+    assert all(e.at < MIDNIGHT_AFTER for e in events)

@@ -34,7 +34,7 @@ class Kind(IntEnum):
     EMERGENCY = 14
     #: After the last slot: whoever still holds a seat without coming is a no-show.
     DAY_CLOSES = 15
-    #: Nothing else happens today: at midnight the engine finalises the day.
+    #: Nothing else happens today: the desk finishes the day (rule 17).
     DAY_ENDS = 16
 
 

@@ -106,6 +106,10 @@ class ClockedEngine:
         self._count("advance")
         return self.engine.advance(self.now)
 
+    def finish_day(self, day: date) -> list[Event]:
+        self._count("finish_day")
+        return self.engine.finish_day(day, now=self.now)
+
     # -- reads -----------------------------------------------------------------
 
     def events(self, after_id: int) -> list[Event]:

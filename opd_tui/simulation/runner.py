@@ -5,7 +5,7 @@ what `simulate_day` runs to the end. It plays the patients (book, cancel,
 arrive, check in, take a walk-in token after being marked absent), the doctors
 (call the next patient when free, start late, miss a slot) and the desk (mark
 no-shows after a grace period, close the day, call `advance()` at every slot
-end and once more at midnight, when the engine finalises the day). Every change
+end, and `finish_day` once the last slot has ended). Every change
 goes through the engine's public API at the simulated `now`; the simulation
 keeps no rule of its own about seats.
 
@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Callable
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import TypeVar
 
 from ..domain.enums import EventKind, Source, TokenStatus
@@ -120,13 +120,12 @@ class Simulation:
             self._handlers[happening.kind](self, happening)
             self.steps += 1
             if not self.agenda and not self._day_ended:
-                # Nothing else happens today: the night passes, the day is finalised.
+                # Nothing else happens today: the desk finishes the day.
                 self.agenda.add(Happening(self.now, Kind.DAY_ENDS))
         return self._new_entries
 
     def run_until(self, when: datetime) -> list[LogEntry]:
-        """Play every happening due by `when`; the clock then reads `when` (midnight
-        after the day, once the day has ended)."""
+        """Play every happening due by `when`; the clock then reads `when`."""
         added: list[LogEntry] = []
         while self.agenda and self.agenda.peek().at <= when:  # type: ignore[union-attr]
             added.extend(self.step())
@@ -544,11 +543,10 @@ class Simulation:
                               lambda t=token: self.ops.no_show(t.id), f"no-show {token.number}")
 
     def _day_ends(self, _h: Happening) -> None:
-        """Midnight: the engine's `advance` finalises the day (rule 17): seats still
-        held become no-shows, patients still in the hall unseen, waitlists expire."""
+        """After the last slot has ended: the desk finishes the day (rule 17), so seats
+        still held become no-shows, patients still in the hall unseen, waitlists expire."""
         self._day_ended = True
-        self.clock.advance_to(self.config.at(time.min, days=1))
-        self._command(self.ops.advance, "advance at the end of the day")
+        self._command(lambda: self.ops.finish_day(self.config.day), "finish the day")
 
     _handlers: dict[Kind, Callable[[Simulation, Happening], None]] = {
         Kind.ADD_DOCTOR: _add_doctor,
