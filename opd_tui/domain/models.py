@@ -136,3 +136,42 @@ class Roster(_View):
     sessions: list[tuple[time, time]]
     slot_minutes: int
     capacity: int
+
+
+class ReportRow(_View):
+    """One line of the day's report (rule 25): a doctor, a source, or the total.
+
+    Waits and consultations are in minutes; `utilisation` is minutes in
+    consultation over the slot minutes (None where slots do not apply, per source).
+    """
+
+    group: str
+    key: str
+    name: str
+    tokens: int = 0
+    seen: int = 0
+    no_shows: int = 0
+    cancelled: int = 0
+    expired: int = 0
+    unseen: int = 0
+    bumped: int = 0
+    promoted: int = 0
+    overbooked_slots: int | None = None
+    wait_mean: float | None = None
+    wait_median: float | None = None
+    wait_p90: float | None = None
+    consult_mean: float | None = None
+    utilisation: float | None = None
+    first_call: datetime | None = None
+    last_completion: datetime | None = None
+
+
+class DayReport(_View):
+    day: date
+    doctors: list[ReportRow]
+    sources: list[ReportRow]
+    total: ReportRow
+
+    def rows(self) -> list[ReportRow]:
+        """A row per doctor, then per source, then the total: the CSV's order."""
+        return [*self.doctors, *self.sources, self.total]

@@ -34,6 +34,7 @@ from ..domain.errors import (
 from ..domain.models import Doctor, Event, Patient, Slot, Token
 from . import day_end, seating
 from .corrections import Corrections
+from .report import Reports
 from .retry import retrying
 from .timetable import Timetable
 from .unit import TOKEN_COLUMNS, SlotState, TokenState, Unit, doctor_from_row
@@ -61,7 +62,7 @@ _NEXT_TO_CALL = (
     .order_by((T.c.source != Source.EMERGENCY.value), S.c.start, T.c.priority, T.c.id)
     .limit(1)
 )
-class AllocationEngine(Corrections, Timetable):
+class AllocationEngine(Corrections, Timetable, Reports):
     """The one allocation engine: every rule, every write, every backend."""
 
     @classmethod
