@@ -144,8 +144,11 @@ def _today_clinic(engine: AllocationEngine):
 
 
 def test_a_clock_pushed_ahead_is_refused_with_both_times_then_reset(
-    engine: AllocationEngine,
+    backend_engine: AllocationEngine,
 ) -> None:
+    """On PostgreSQL the hospital's clock is the server's `now()`; on SQLite, this
+    computer's: both are this machine's clock here."""
+    engine = backend_engine
     doctor, slot = _today_clinic(engine)
     pushed = _future(120)
     engine.book(slot.id, "Far Future", "WALKIN", now=pushed)
@@ -169,11 +172,25 @@ def test_a_clock_pushed_ahead_is_refused_with_both_times_then_reset(
     assert not engine.clock_reading().ahead
 
 
-def test_a_small_step_back_is_absorbed(engine: AllocationEngine) -> None:
+def test_a_small_step_back_is_absorbed(backend_engine: AllocationEngine) -> None:
+    engine = backend_engine
     doctor, slot = _today_clinic(engine)
     engine.book(slot.id, "Slightly Ahead", "WALKIN", now=_future(5))
     token = engine.book(slot.id, "Next Patient", "WALKIN")
     assert token.status == TokenStatus.BOOKED
+
+
+def test_the_hospital_zone_decides_on_postgresql(
+    pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """OPD_TIMEZONE names the hospital's zone: the server's instant read there."""
+    from zoneinfo import ZoneInfo
+
+    monkeypatch.setenv("OPD_TIMEZONE", "Asia/Kolkata")
+    with AllocationEngine.open(pg_url) as engine:
+        reading = engine.clock_reading()
+    kolkata = datetime.now(ZoneInfo("Asia/Kolkata")).replace(tzinfo=None)
+    assert abs(reading.reference - kolkata) < timedelta(minutes=1)
 
 
 def test_setup_commands_are_never_refused_for_the_clock(engine: AllocationEngine) -> None:

@@ -62,6 +62,8 @@ _NEXT_TO_CALL = (
     .order_by((T.c.source != Source.EMERGENCY.value), S.c.start, T.c.priority, T.c.id)
     .limit(1)
 )
+
+
 class AllocationEngine(Corrections, Timetable, Reports):
     """The one allocation engine: every rule, every write, every backend."""
 
