@@ -223,7 +223,8 @@ def test_an_inactive_doctors_slots_take_nothing_new(engine: AllocationEngine) ->
         lambda: engine.close_slot(clinic.slots[1].id, now=BEFORE_OPD),
         lambda: engine.delay_doctor(clinic.doctor.id, 15, now=BEFORE_OPD),
     ]
-    for attempt in attempts:
+    later_today = lambda: engine.emergency(clinic.doctor.id, "Em Late", now=at(23))  # noqa: E731
+    for attempt in [*attempts, later_today]:
         with pytest.raises(DoctorInactive):
             attempt()
     assert engine.last_event_id() == before

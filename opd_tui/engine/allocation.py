@@ -284,6 +284,7 @@ class AllocationEngine(Corrections, Timetable, Reports):
     def _emergency_slot(self, unit: Unit, doctor_id: int) -> SlotState:
         """Rule 2: the doctor's current bookable slot, else the next one today."""
         doctor = unit.lock_doctor(doctor_id)
+        unit.require_active(doctor_id)
         unit.lock_days([(doctor_id, unit.now.date())])
         slot = seating.emergency_slot(unit.day_slots(doctor_id, unit.now.date()), unit.now)
         if slot is None:
