@@ -9,6 +9,7 @@ database shared by every thread. PostgreSQL: READ COMMITTED.
 from __future__ import annotations
 
 import os
+import sqlite3
 import stat
 import threading
 from collections.abc import Iterator
@@ -195,3 +196,37 @@ def test_postgresql_runs_read_committed(pg_url: str) -> None:
         assert eng.dialect == "postgresql"
     finally:
         eng.close()
+
+
+def test_an_existing_file_others_can_read_is_made_private_and_said_once(
+    tmp_path: Path,
+) -> None:
+    """A file copied in with 0644 (and its -wal and -shm) is tightened to 0600 on open."""
+    path = tmp_path / "opd.sqlite3"
+    eng = AllocationEngine.open(f"sqlite:///{path}")
+    try:
+        assert eng.notices == []  # a new file is private from the start
+        eng.add_doctor("Dr Open", "OPEN")
+    finally:
+        eng.close()
+    keeper = sqlite3.connect(path)  # keeps the -wal and -shm files in place
+    try:
+        keeper.execute("SELECT count(*) FROM doctors").fetchone()
+        files = [path, *(path.with_name(path.name + end) for end in ("-wal", "-shm"))]
+        for file in files:
+            file.chmod(0o644)
+        eng = AllocationEngine.open(f"sqlite:///{path}")
+        try:
+            assert [_mode(f) for f in files] == [0o600, 0o600, 0o600]
+            [notice] = eng.notices
+            assert str(path) in notice and "0644 -> 0600" in notice and "\n" not in notice
+            assert [d.code for d in eng.doctors()] == ["OPEN"]
+        finally:
+            eng.close()
+    finally:
+        keeper.close()
+    again = AllocationEngine.open(f"sqlite:///{path}")
+    try:
+        assert again.notices == []
+    finally:
+        again.close()

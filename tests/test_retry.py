@@ -1,13 +1,16 @@
-"""A busy database is waited for and retried, never shown to the desk as an error."""
+"""A busy database is waited for and retried, never shown to the desk as an error,
+up to the busy budget (15 s in all, SPEC §3); then DatabaseBusy, nothing changed."""
 
 from __future__ import annotations
 
 import sqlite3
+import time
 from datetime import datetime
 
 import pytest
 from sqlalchemy import event
 
+from opd_tui.db import connect
 from opd_tui.engine import AllocationEngine
 from opd_tui.errors import DatabaseBusy
 
@@ -48,12 +51,43 @@ def test_a_booking_that_meets_a_locked_database_is_retried_and_lands_once(
 
 
 def test_a_database_busy_through_every_retry_is_reported_and_changes_nothing(
-    desk: AllocationEngine,
+    desk: AllocationEngine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """After the bounded retries the desk is told to try again; nothing was written."""
+    """After the budget the desk is told to try again; nothing was written."""
+    monkeypatch.setattr(connect, "BUSY_BUDGET_SECONDS", 1.0)
     before = desk.events()
     _fail_token_inserts(desk, times=10_000)
-    with pytest.raises(DatabaseBusy, match="try again"):
+    started = time.monotonic()
+    with pytest.raises(DatabaseBusy, match="try again") as caught:
         desk.book(1, "Meena Iyer", "WALKIN", now=NOW)
+    assert 0.9 <= time.monotonic() - started < 1.5
+    assert desk.url in str(caught.value)
     assert desk.events() == before
     assert desk.slot_view(1, now=NOW).occupancy == 0
+
+
+def test_every_wait_for_a_lock_fits_in_what_is_left_of_the_budget(
+    desk: AllocationEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A retry late in the budget waits for SQLite's lock only as long as is left."""
+    monkeypatch.setattr(connect, "BUSY_BUDGET_SECONDS", 1.0)
+    timeouts: list[int] = []
+
+    @event.listens_for(desk._engine, "before_cursor_execute")
+    def _locked(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001
+        if statement.startswith("INSERT INTO tokens"):
+            raw = conn.connection.driver_connection
+            timeouts.append(raw.execute("PRAGMA busy_timeout").fetchone()[0])
+            raise sqlite3.OperationalError("database is locked")
+
+    with pytest.raises(DatabaseBusy):
+        desk.book(1, "Meena Iyer", "WALKIN", now=NOW)
+    assert len(timeouts) >= 3
+    assert timeouts[0] <= 1000 and timeouts == sorted(timeouts, reverse=True)
+    monkeypatch.setattr(connect, "BUSY_BUDGET_SECONDS", 15.0)
+    assert desk.slot_view(1, now=NOW).occupancy == 0  # the next command has it all again
+    raw = desk._engine.raw_connection()
+    try:
+        assert raw.driver_connection.execute("PRAGMA busy_timeout").fetchone()[0] == 15_000
+    finally:
+        raw.close()

@@ -10,7 +10,9 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
+from ..domain.errors import DatabaseUnavailable
 from .connect import READ_ONLY
+from .faults import database_name
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -27,16 +29,37 @@ def head_revision() -> str:
     return head
 
 
+def known_revisions() -> set[str]:
+    """Every schema revision this program has a migration for."""
+    return {script.revision for script in ScriptDirectory.from_config(_config()).walk_revisions()}
+
+
 def current_revision(engine: Engine) -> str | None:
     with engine.connect().execution_options(**{READ_ONLY: True}) as connection:
         return MigrationContext.configure(connection).get_current_revision()
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Run pending migrations; a database already at `revision` is left alone."""
+def upgrade(engine: Engine, revision: str = "head", *, create: bool = True) -> None:
+    """Run pending migrations; a database already at `revision` is left alone.
+
+    Refused (`DatabaseUnavailable`, nothing written): a schema made by a newer
+    opd-tui, which this one cannot know how to read; with `create=False`, a
+    database that has no schema yet.
+    """
     target = head_revision() if revision == "head" else revision
-    if current_revision(engine) == target:
+    current = current_revision(engine)
+    if current == target:
         return
+    if current is not None and current not in known_revisions():
+        raise DatabaseUnavailable(
+            f"The database {database_name(engine.url)} was made by a newer opd-tui (schema "
+            f"{current}); install that version (or newer) to open it."
+        )
+    if current is None and not create:
+        raise DatabaseUnavailable(
+            f"There is no OPD database in {database_name(engine.url)} yet; start the desk "
+            "on it first: the desk creates it."
+        )
     config = _config()
     with engine.connect() as connection:
         sqlite = engine.dialect.name == "sqlite"

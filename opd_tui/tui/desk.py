@@ -7,6 +7,7 @@ screenshots run it on a database and a time of their own.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable, Iterable
 from typing import Any
 from datetime import date, datetime
@@ -89,7 +90,10 @@ class DeskApp(App[None]):
 
 
 def run_desk(url: str | None, demo: bool = False) -> int:
-    """Open the desk on `url` (default: the local file), or on the demo database."""
+    """Open the desk on `url` (default: the local file), or on the demo database.
+
+    The database is opened before the app starts: a fault of it (an `OPDError`)
+    reaches the command line as one line, not a screen that cannot open."""
     if demo:
         from ..demo import open_demo
 
@@ -97,6 +101,8 @@ def run_desk(url: str | None, demo: bool = False) -> int:
         app = DeskApp(engine, clock, hospital=f"{DEFAULT_HOSPITAL} · DEMO")
     else:
         engine = AllocationEngine.open(url)
+        for notice in engine.notices:
+            print(f"opd-tui: {notice}", file=sys.stderr)
         app = DeskApp(engine)
     try:
         app.run()

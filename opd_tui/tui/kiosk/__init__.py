@@ -24,6 +24,11 @@ def idle_seconds() -> float:
 def run_kiosk(url: str | None, exit_pin: str | None) -> int:
     """Open the kiosk on `url` (default: the local file). Without an exit PIN it
     cannot be closed from its keyboard: stop it with SIGTERM (`kill PID`)."""
+    # The kiosk never makes a database: a mistyped --db is refused (one line on the
+    # command line), not a new empty hall with no doctors.
+    engine = AllocationEngine.open(url, create=False)
+    for notice in engine.notices:
+        print(f"opd-tui: {notice}", file=sys.stderr)
     # TEXTUAL_ALLOW_SIGNALS would let ctrl+c / ctrl+z reach the process as signals.
     os.environ.pop("TEXTUAL_ALLOW_SIGNALS", None)
     if not exit_pin:
@@ -32,7 +37,6 @@ def run_kiosk(url: str | None, exit_pin: str | None) -> int:
             f"closed from the keyboard. Stop it with: kill {os.getpid()}",
             file=sys.stderr,
         )
-    engine = AllocationEngine.open(url)
     app = KioskApp(engine, exit_pin=exit_pin, idle_seconds=idle_seconds())
     try:
         app.run()
