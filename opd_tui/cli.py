@@ -1,4 +1,4 @@
-"""`opd-tui`: the desk (default), the kiosk, the simulation and the clock.
+"""`opd-tui`: the desk (default), the kiosk, the simulation, the clock and the report.
 
 Screens are imported only when a screen is asked for, so `simulate --headless`
 runs without loading Textual. Every command opens its database before anything
@@ -12,7 +12,7 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from . import __version__
@@ -127,6 +127,29 @@ def _run_clock(args: argparse.Namespace) -> int:
         engine.close()
 
 
+# -- opd-tui report ---------------------------------------------------------------
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a day; type it as YYYY-MM-DD") from None
+
+
+def _run_report(args: argparse.Namespace) -> int:
+    from .domain.report_text import csv_text, table_text
+
+    engine = open_engine(_db_url(args), create=False)
+    try:
+        day = args.day or engine.clock().date()
+        report = engine.day_report(day)
+    finally:
+        engine.close()
+    sys.stdout.write(csv_text(report) if args.csv else table_text(report))
+    return 0
+
+
 # -- the command line -------------------------------------------------------------
 
 
@@ -175,6 +198,18 @@ def build_parser() -> argparse.ArgumentParser:
                        help="set the stored clock back to the hospital's clock (asks first)")
     clock.add_argument("--yes", action="store_true", help="with --reset: do not ask")
     clock.set_defaults(handler=_run_clock)
+
+    report = commands.add_parser(
+        "report", help="the day's report: per doctor, per source and in total",
+        description="Tokens, seen, no-shows, cancelled, expired, unseen, bumped, promoted, "
+        "overbooked slots, waits from check-in to call, consultation times and utilisation, "
+        "computed from the event log (a past day's report never changes).",
+    )
+    report.add_argument("--db", **own_db)
+    report.add_argument("--day", type=_day, metavar="YYYY-MM-DD", help="the day (default: today)")
+    report.add_argument("--csv", action="store_true",
+                        help="CSV: a row per doctor, then per source, then the total")
+    report.set_defaults(handler=_run_report)
     return parser
 
 

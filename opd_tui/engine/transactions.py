@@ -39,6 +39,9 @@ class Transactions(Reader):
             (lambda: lock) if lock is not None else nullcontext  # type: ignore[assignment,return-value]
         )
         self._codes: dict[int, str] = {}
+        #: What opening the database told its user (a file made private): the
+        #: command line prints these, one line each.
+        self.notices: list[str] = []
         super().__init__(engine, self._serial)
 
     @property
