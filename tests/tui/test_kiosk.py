@@ -121,7 +121,7 @@ async def test_a_walk_in_takes_a_token_with_digits_and_enter(day: World) -> None
         [token] = day.tokens_of("Meena Kumari")
         # In the hall with a seat: checked in, so the doctor will call them.
         assert token.source == "WALKIN" and token.status == "CHECKED_IN"
-        assert token.patient_ref == "9845012345"
+        assert token.patient_ref == "+919845012345"  # stored in its normal form (rule 23)
         slot = day.engine.slot(token.slot_id)
         assert (slot.doctor_id, slot.start.hour) == (day.rao.id, 11)  # 10:00 is full
         assert isinstance(app.screen, SlipScreen)

@@ -149,7 +149,11 @@ async def test_a_pin_of_letters_can_be_typed(day: World) -> None:
     assert pilot.app.return_code == 0 and not pilot.app.is_running
 
 
-async def test_wrong_pins_lock_the_exit_for_a_while(day: World) -> None:
+def pin_problem(app: KioskApp) -> str:
+    return str(app.screen.query_one("#pin-problem").render())
+
+
+async def test_wrong_pins_lock_the_exit_for_five_minutes_and_say_so(day: World) -> None:
     async with kiosk_open(day.engine, exit_pin="4321") as pilot:
         app = pilot.app
         await press(pilot, "ctrl+q")
@@ -157,15 +161,43 @@ async def test_wrong_pins_lock_the_exit_for_a_while(day: World) -> None:
             assert isinstance(app.screen, ExitPinScreen)
             await type_text(pilot, "0000")
             await press(pilot, "enter")
+        assert isinstance(app.screen, ExitPinScreen)
+        assert pin_problem(app) == "Too many wrong PINs. The exit is locked for 5 minutes."
+        assert not app.screen.query_one("#pin").display
+        await type_text(pilot, "4321")  # the right PIN, too late: nowhere to type it
+        await press(pilot, "enter")
+        assert isinstance(app.screen, ExitPinScreen) and app.is_running
+        await press(pilot, "escape")
         assert isinstance(app.screen, StartScreen)
-        await press(pilot, "ctrl+q")
-        assert isinstance(app.screen, StartScreen) and app.is_running
-        app.timer.advance(KioskApp.PIN_LOCKOUT_SECONDS - 1)
-        await press(pilot, "ctrl+q")
-        assert isinstance(app.screen, StartScreen)
+
+        app.timer.advance(KioskApp.PIN_LOCKOUT_SECONDS - 61)
+        await press(pilot, "ctrl+q")  # asking again says how long is left
+        assert pin_problem(app).endswith("The exit is locked for 2 minutes.")
+        await press(pilot, "escape")
+        app.timer.advance(60)
+        await press(pilot, "ctrl+c")
+        assert pin_problem(app).endswith("The exit is locked for 1 minute.")
+        await press(pilot, "escape")
         app.timer.advance(2)  # the lockout is over: staff may try again
         await press(pilot, "ctrl+q")
-        assert isinstance(app.screen, ExitPinScreen)
+        assert isinstance(app.screen, ExitPinScreen) and app.screen.query_one("#pin").display
+        assert pin_problem(app) == ""
+        await type_text(pilot, "4321")
+        await pilot.press("enter")
+        await pilot.pause()
+    assert app.return_code == 0 and not app.is_running
+
+
+async def test_a_locked_pin_prompt_goes_away_when_left_alone(day: World) -> None:
+    async with kiosk_open(day.engine, exit_pin="4321", idle_seconds=45) as pilot:
+        app = pilot.app
+        await press(pilot, "ctrl+q")
+        for _ in range(KioskApp.MAX_PIN_TRIES):
+            await type_text(pilot, "0000")
+            await press(pilot, "enter")
+        assert "locked for 5 minutes" in pin_problem(app)
+        app.timer.advance(46)
+        assert await eventually(pilot, lambda: isinstance(app.screen, StartScreen))
 
 
 async def test_the_pin_prompt_goes_away_when_left_alone(day: World) -> None:
@@ -196,6 +228,7 @@ def test_the_exit_pin_comes_from_the_flag_or_the_environment(
     else:
         monkeypatch.setenv("OPD_KIOSK_EXIT_PIN", env)
     monkeypatch.setenv("TEXTUAL_ALLOW_SIGNALS", "1")
+    AllocationEngine.open(sqlite_url).close()  # the kiosk opens a database, never makes one
     assert cli.main([*argv[:1], "--db", sqlite_url, *argv[1:]]) == 0
     [app] = seen
     assert app.exit_pin == pin

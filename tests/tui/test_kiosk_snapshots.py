@@ -11,10 +11,12 @@ import pytest
 
 from opd_tui.demo import demo_now
 from opd_tui.engine import AllocationEngine
+from opd_tui.errors import DatabaseUnavailable
 from opd_tui.tui.kiosk import KioskApp
-from opd_tui.tui.screenshot_tools import DAY
+from opd_tui.tui.screenshot_tools import DAY, settle
 
-from .conftest import keys
+from .conftest import eventually, keys
+from .test_kiosk_database_down import FaultyEngine
 
 SMALL, LARGE = (80, 24), (120, 40)
 
@@ -59,3 +61,42 @@ class TestExit:
     def test_the_pin_prompt(self, snap_compare, demo_engine: AllocationEngine) -> None:  # noqa: ANN001
         assert snap_compare(kiosk(demo_engine, exit_pin="4321"), terminal_size=SMALL,
                             run_before=keys("ctrl+q", "text:12", "enter"))
+
+
+class TestFaults:
+    """What the hall sees when the database misbehaves, and the staff's locked exit."""
+
+    def test_the_board_cannot_reach_the_database(self, snap_compare, demo_engine) -> None:  # noqa: ANN001
+        faulty = FaultyEngine(demo_engine)
+
+        async def database_down(pilot) -> None:  # noqa: ANN001
+            await settle(pilot)
+            faulty.down = DatabaseUnavailable("Cannot reach the database.")
+            assert await eventually(pilot, lambda: pilot.app.screen.paused)
+
+        assert snap_compare(kiosk(faulty, retry_interval=0.05), terminal_size=SMALL,
+                            run_before=database_down)
+
+    def test_no_token_was_made(self, snap_compare, demo_engine) -> None:  # noqa: ANN001
+        faulty = FaultyEngine(demo_engine)
+        faulty.faults["book_earliest"] = DatabaseUnavailable("Cannot reach the database.")
+        assert snap_compare(
+            kiosk(faulty), terminal_size=SMALL,
+            run_before=keys("enter", "4", "2", "text:Meena Kumari", "enter", "enter", "enter"),
+        )
+
+    @pytest.mark.parametrize("size", [SMALL, LARGE], ids=["80x24", "120x40"])
+    def test_out_of_service(self, snap_compare, demo_engine, size) -> None:  # noqa: ANN001
+        async def file_gone(pilot) -> None:  # noqa: ANN001
+            await settle(pilot)
+            pilot.app.show_out_of_service()
+            await settle(pilot)
+
+        # An in-memory day has no file to lose: the screen is shown as the kiosk would.
+        assert snap_compare(kiosk(demo_engine, retry_interval=600), terminal_size=size,
+                            run_before=file_gone)
+
+    def test_the_exit_locked_after_wrong_pins(self, snap_compare, demo_engine) -> None:  # noqa: ANN001
+        wrong = ["text:0000", "enter"] * KioskApp.MAX_PIN_TRIES
+        assert snap_compare(kiosk(demo_engine, exit_pin="4321"), terminal_size=SMALL,
+                            run_before=keys("ctrl+q", *wrong))

@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from ...domain import inputs
-from ...domain.enums import SlotStatus, Source, TokenStatus
+from ...domain.enums import SlotStatus, TokenStatus
 from ...domain.models import Doctor, Slot, SlotSummary, Token
 from ...engine import AllocationEngine
 from ...errors import (
-    DatabaseBusy,
+    DoctorInactive,
     DuplicateBooking,
     InvalidInput,
     NoSeat,
@@ -156,9 +156,12 @@ def describe_phone() -> str:
 
 
 def booking_problem(error: OPDError, walk_in: WalkIn) -> str:
-    """Why no token was made, said to a patient (the engine changed nothing)."""
+    """Why the engine refused the token, said to a patient (it changed nothing).
+    The database's own faults are not refusals: see `booking.make_token`."""
     doctor = walk_in.choice.doctor if walk_in.choice else None
     who = dr(doctor) if doctor else "this doctor"
+    if isinstance(error, DoctorInactive):
+        return f"{who} is not taking walk-in patients now. {ASK_DESK}"
     if isinstance(error, InvalidInput):
         if error.field == "patient_ref":
             return describe_phone()
@@ -169,8 +172,6 @@ def booking_problem(error: OPDError, walk_in: WalkIn) -> str:
         return f"This phone number already has a token for {who} today. {ASK_DESK}"
     if isinstance(error, (NoSeat, SlotNotBookable, NotFound)):
         return f"{who} has no more places today. Please choose another doctor, or ask at the desk."
-    if isinstance(error, DatabaseBusy):
-        return "The system is busy. Please press ENTER to try again."
     return f"Sorry, your token could not be made. {ASK_DESK}"
 
 
@@ -179,28 +180,21 @@ def booking_problem(error: OPDError, walk_in: WalkIn) -> str:
 
 @dataclass(frozen=True)
 class Slip:
+    """A made token as the patient takes it away. `slot` and `ahead` are None when
+    the database failed just after the token was made: the number is what counts."""
+
     token: Token
     doctor: Doctor
-    slot: Slot
+    slot: Slot | None
     eta: datetime | None
-    ahead: int  # seated: patients before you in your slot (rule 16); waitlisted: before you in line
+    ahead: int | None  # seated: before you in your slot (rule 16); waitlisted: in line
 
     @property
     def waitlisted(self) -> bool:
         return self.token.status == TokenStatus.WAITLISTED
 
 
-def book_walk_in(engine: AllocationEngine, walk_in: WalkIn, now: datetime) -> Slip:
-    """Book through the engine (rule: earliest free seat, else the waiting list)."""
-    assert walk_in.choice is not None and walk_in.name is not None
-    token = engine.book_earliest(
-        walk_in.choice.doctor.id, walk_in.name, Source.WALKIN, patient_ref=walk_in.phone, now=now,
-        in_hall=True,  # they stand in the hall: a seat means waiting to be called
-    )
-    return read_slip(engine, token, now)
-
-
-def read_slip(engine: AllocationEngine, token: Token, now: datetime) -> Slip:
+def read_slip(engine: AllocationEngine, token: Token, now: datetime | None) -> Slip:
     view = engine.slot_view(token.slot_id, now=now)
     if token.status == TokenStatus.WAITLISTED:
         ahead = next((i for i, t in enumerate(view.waitlist) if t.id == token.id), 0)
@@ -222,6 +216,8 @@ def read_slip(engine: AllocationEngine, token: Token, now: datetime) -> Slip:
 
 
 def ahead_words(slip: Slip) -> str:
+    if slip.ahead is None:
+        return "Ask at the desk"
     if slip.waitlisted:
         if slip.ahead == 0:
             return "You are first on the waiting list"

@@ -12,7 +12,6 @@ import hmac
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy.exc import SQLAlchemyError
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -24,17 +23,15 @@ from textual.widgets.option_list import Option
 
 from ...domain import inputs
 from ...domain.models import NowServing
-from ...errors import OPDError
 from .bigtext import BigText
 from .board import NowServingBoard
+from .booking import fault_reason
 from .outlook import (
     DoctorChoice,
     Outlook,
     Slip,
     WalkIn,
     ahead_words,
-    book_walk_in,
-    booking_problem,
     dr,
     name_problem,
     phone_problem,
@@ -46,6 +43,8 @@ if TYPE_CHECKING:
     from .app import KioskApp
 
 BACK = "ESC  go back"
+#: The board's one line while its reads fail.
+TROUBLE = "Cannot reach the database — tokens are paused; please ask at the desk"
 
 
 class Masthead(Horizontal):
@@ -73,6 +72,8 @@ class KioskScreen(Screen[None], inherit_bindings=False):
     """A kiosk screen: Escape goes back one step, nothing else is inherited."""
 
     BINDINGS = [Binding("escape", "back", "Back", show=False)]
+    #: A held screen stays through Escape and the idle timeout (see `notices`).
+    HELD = False
 
     @property
     def kiosk(self) -> KioskApp:
@@ -102,18 +103,23 @@ class StartScreen(KioskScreen):
 
     def compose(self) -> ComposeResult:
         yield Masthead("NOW SERVING")
+        yield Label(TROUBLE, id="board-trouble")
         yield NowServingBoard(id="board")
-        yield Static("", id="board-trouble")
         with Center(id="call"):
             yield Label(Content.assemble("Press  ", (" ENTER ", "reverse"), "  to take a token"),
                         id="call-text")
+            yield Label("Tokens are paused. Please ask at the desk.", id="call-paused")
 
     @property
     def board(self) -> NowServingBoard:
         return self.query_one(NowServingBoard)
 
+    @property
+    def paused(self) -> bool:
+        """The board's last read failed: the banner is up."""
+        return self.has_class("-paused")
+
     def on_mount(self) -> None:
-        self.query_one("#board-trouble").display = False
         self._poll()
 
     def on_screen_resume(self) -> None:
@@ -122,15 +128,17 @@ class StartScreen(KioskScreen):
     def action_take_token(self) -> None:
         self.kiosk.push_screen(DepartmentScreen(WalkIn()))
 
-    # A self-rescheduling timer: a slow read never makes polls pile up.
-    def _schedule(self) -> None:
-        self.set_timer(self.kiosk.poll_interval, self._poll)
+    # A self-rescheduling timer: a slow read never makes polls pile up. While the
+    # database cannot be reached it tries again every `retry_interval`.
+    def _schedule(self, delay: float) -> None:
+        self.set_timer(delay, self._poll)
 
     def _poll(self) -> None:
         if self.app.screen is not self or self._polling:
-            self._schedule()
+            self._schedule(self.kiosk.poll_interval)
             return
         self._polling = True
+        self.kiosk.keep_days_current()
         self._read_board(self.seen_event_id, self.board_day)
 
     def refresh_board(self) -> None:
@@ -138,32 +146,42 @@ class StartScreen(KioskScreen):
 
     @work(thread=True, group="board", exit_on_error=False)
     def _read_board(self, seen: int, shown_day: date | None) -> None:
+        kiosk = self.kiosk
+        answered = False
         try:
-            engine = self.kiosk.engine
+            if kiosk.database_file is not None and not kiosk.database_file.intact():
+                self.app.call_from_thread(kiosk.show_out_of_service)
+                return
+            engine = kiosk.engine
             last = engine.last_event_id()
-            now = self.kiosk.clock()
-            if last != seen or now.date() != shown_day:
-                rows = engine.now_serving(day=now.date(), now=now)
-                self.app.call_from_thread(self.show_board, rows, last, now.date())
-        except (OPDError, SQLAlchemyError):
+            day = kiosk.read_now().date()
+            rows = None
+            if last != seen or day != shown_day:
+                # Only `day`'s tokens: a patient of an earlier day never shows (rule 17).
+                rows = engine.now_serving(day=day, now=kiosk.engine_now())
+            answered = True
+            self.app.call_from_thread(self.show_board, rows, last, day)
+        except Exception:  # noqa: BLE001 - whatever the database does, the board runs on
             self.app.call_from_thread(self.show_trouble)
         finally:
-            self.app.call_from_thread(self._poll_done)
+            self.app.call_from_thread(self._poll_done, answered)
 
-    def _poll_done(self) -> None:
+    def _poll_done(self, answered: bool) -> None:
         self._polling = False
-        self._schedule()
+        self._schedule(self.kiosk.poll_interval if answered else self.kiosk.retry_interval)
 
-    async def show_board(self, rows: list[NowServing], last_event_id: int, day: date) -> None:
+    async def show_board(
+        self, rows: list[NowServing] | None, last_event_id: int, day: date
+    ) -> None:
+        self.remove_class("-paused")
+        if rows is None:
+            return
         self.seen_event_id = last_event_id
         self.board_day = day
-        self.query_one("#board-trouble").display = False
         await self.board.show(rows)
 
     def show_trouble(self) -> None:
-        trouble = self.query_one("#board-trouble", Static)
-        trouble.update("The board cannot reach the hospital system; trying again.")
-        trouble.display = True
+        self.add_class("-paused")
 
 
 # -- one question per screen --------------------------------------------------
@@ -236,13 +254,15 @@ class DepartmentScreen(ChoiceScreen):
     @work(thread=True, exclusive=True, exit_on_error=False)
     def load(self) -> None:
         try:
-            outlook = read_outlook(self.kiosk.engine, self.kiosk.clock())
-        except (OPDError, SQLAlchemyError):
-            self.app.call_from_thread(
-                self.say_problem, "Tokens cannot be taken at the moment. Please ask at the desk."
-            )
+            outlook = read_outlook(self.kiosk.engine, self.kiosk.read_now())
+        except Exception as error:  # noqa: BLE001 - the patient is told, the kiosk runs on
+            self.app.call_from_thread(self.load_failed, fault_reason(error))
             return
         self.app.call_from_thread(self.show, outlook)
+
+    def load_failed(self, reason: str) -> None:
+        if self.is_current:  # not if the patient has gone back to the board meanwhile
+            self.kiosk.ask_at_desk(reason)
 
     def show(self, outlook: Outlook) -> None:
         self.outlook = outlook
@@ -382,10 +402,6 @@ class ConfirmScreen(StepScreen):
     HINT = "ENTER  yes, give me my token     " + BACK
     BINDINGS = [Binding("enter", "confirm", "Take the token", show=False)]
 
-    def __init__(self, walk_in: WalkIn) -> None:
-        super().__init__(walk_in)
-        self.booking = False
-
     def answer(self) -> ComposeResult:
         walk_in = self.walk_in
         assert walk_in.choice is not None and walk_in.name is not None
@@ -412,31 +428,12 @@ class ConfirmScreen(StepScreen):
         )
 
     def action_confirm(self) -> None:
-        if self.booking:
-            return
-        self.booking = True
         self.say_problem(None)
-        self.query_one("#hint", Label).update("Making your token ...")
-        self.book()
-
-    @work(thread=True, exclusive=True, exit_on_error=False)
-    def book(self) -> None:
-        try:
-            slip = book_walk_in(self.kiosk.engine, self.walk_in, self.kiosk.clock())
-        except OPDError as error:
-            self.app.call_from_thread(self.refused, booking_problem(error, self.walk_in))
-            return
-        except SQLAlchemyError:
-            self.app.call_from_thread(
-                self.refused, "The hospital system cannot be reached. Please ask at the desk."
-            )
-            return
-        self.app.call_from_thread(self.kiosk.show_slip, slip)
+        self.kiosk.make_token(self.walk_in)
 
     def refused(self, problem: str) -> None:
-        self.booking = False
+        """The engine said no by its rules (nothing was booked): say why, stay here."""
         self.say_problem(problem)
-        self.query_one("#hint", Label).update(self.HINT)
 
 
 # -- the slip -----------------------------------------------------------------
@@ -465,9 +462,9 @@ class SlipScreen(KioskScreen):
                     "Doctor", Content(dr(slip.doctor)), "slip-doctor")
                 yield ConfirmScreen.fact("Room", Content(slip.doctor.room or "ask at the desk"),
                                          "slip-room")
-                yield ConfirmScreen.fact(
-                    "Slot", Content(f"{slip.slot.start:%H:%M} - {slip.slot.end:%H:%M}"),
-                    "slip-slot")
+                when = (f"{slip.slot.start:%H:%M} - {slip.slot.end:%H:%M}" if slip.slot
+                        else "Ask at the desk")
+                yield ConfirmScreen.fact("Slot", Content(when), "slip-slot")
                 if slip.waitlisted:
                     yield ConfirmScreen.fact("Status", Content("Waiting list"), "slip-eta")
                 else:
@@ -512,18 +509,39 @@ class ExitPinScreen(ModalScreen[bool], inherit_bindings=False):
         box = self.query_one("#pin", Input)
         if self.app.is_headless:
             box.cursor_blink = False
-        box.focus()
+        if self.kiosk.pin_locked_minutes():
+            self.show_locked()
+        else:
+            box.focus()
+
+    @property
+    def kiosk(self) -> KioskApp:
+        return self.app  # type: ignore[return-value]
 
     @on(Input.Submitted, "#pin")
     def _submitted(self, event: Input.Submitted) -> None:
+        if self.kiosk.pin_locked_minutes():
+            return
         if hmac.compare_digest(event.value.encode(), self._pin.encode()):
             self.dismiss(True)
             return
         event.input.value = ""
         self.query_one("#pin-problem", Static).update("Wrong PIN.")
-        kiosk: KioskApp = self.app  # type: ignore[assignment]
-        if kiosk.note_wrong_pin():
-            self.dismiss(False)
+        if self.kiosk.note_wrong_pin():
+            self.show_locked()
+
+    def show_locked(self) -> None:
+        """Too many wrong PINs: say for how long the exit is locked, take no more."""
+        minutes = self.kiosk.pin_locked_minutes()
+        self.add_class("-locked")
+        box = self.query_one("#pin", Input)
+        box.value = ""
+        box.display = False
+        self.query_one("#pin-problem", Static).update(
+            f"Too many wrong PINs. The exit is locked for "
+            f"{minutes} minute{'s' if minutes != 1 else ''}."
+        )
+        self.query_one("#pin-hint", Label).update("ESC  close")
 
     def action_cancel(self) -> None:
         self.dismiss(False)
