@@ -1,7 +1,11 @@
 """The reception desk app: `opd-tui` (and `opd-tui --demo`) start here.
 
 `DeskApp` takes the engine it works on and the clock it reads, so tests and
-screenshots run it on a database and a time of their own.
+screenshots run it on a database and a time of their own. Without a clock of its
+own the desk gives its commands no `now`: the hospital's clock decides (rule 18).
+
+A fault of the database or the clock, met by any screen or form, goes on the
+desk's banner; the desk keeps running and keeps reading.
 """
 
 from __future__ import annotations
@@ -9,15 +13,18 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Iterable
-from typing import Any
 from datetime import date, datetime
 from functools import partial
+from typing import Any
 
+from textual import on
 from textual.app import App, SystemCommand
 from textual.screen import Screen
 
 from ..engine import AllocationEngine
 from .screens import DeskScreen
+from .widgets import DatabaseAnswered, DatabaseFaulted, FaultBanner
+from .widgets.fault_banner import fault_of
 
 DEFAULT_HOSPITAL = "City Hospital OPD"
 DARK, LIGHT = "textual-dark", "textual-light"
@@ -47,6 +54,8 @@ class DeskApp(App[None]):
         super().__init__()
         self.engine = engine
         self.clock: Callable[[], datetime] = clock or datetime.now
+        #: No clock given: commands go without `now`, on the hospital's clock.
+        self.hospital_clock = clock is None
         self.hospital = hospital or os.environ.get("OPD_HOSPITAL_NAME") or DEFAULT_HOSPITAL
         self.start_day = day
         self.poll_interval = poll_interval
@@ -77,6 +86,20 @@ class DeskApp(App[None]):
             # cover an open form's outcome line and its buttons.
             self.clear_notifications()
         self.notify(message, markup=False, **how)
+
+    @on(DatabaseFaulted)
+    def show_fault(self, message: DatabaseFaulted) -> None:
+        if (banner := self._banner()) is not None:
+            banner.met(fault_of(message.error, message.during))
+
+    @on(DatabaseAnswered)
+    def clear_fault(self, message: DatabaseAnswered) -> None:
+        if (banner := self._banner()) is not None:
+            banner.answered(message.during)
+
+    def _banner(self) -> FaultBanner | None:
+        desk = self.screen_stack[0] if self.screen_stack else None  # none while closing
+        return desk.banner if isinstance(desk, DeskScreen) and desk.is_mounted else None
 
     def toggle_theme(self) -> None:
         self.theme = LIGHT if self.theme == DARK else DARK

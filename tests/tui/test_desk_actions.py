@@ -446,11 +446,16 @@ async def test_edit_and_deactivate_a_doctor(world: World) -> None:
         assert any("Dr Priya Iyer-Das deactivated" in n for n in notes(pilot.app))
 
 
-async def test_a_doctor_with_patients_waiting_is_not_deactivated(world: World) -> None:
+async def test_a_doctor_deactivated_with_patients_waiting_keeps_them(world: World) -> None:
+    """Rule 19: a deactivated doctor's slots take nothing new; the patients they
+    already have stay, and so does the doctor's row while they do."""
     async with desk_open(world.engine) as pilot:
-        await press(pilot, "D", "down", "x", "y")  # Dr Khan: Leela is checked in
-        assert world.engine.doctor(world.khan.id).active
-        assert any("KHAN-001" in n and "move or cancel them" in n for n in notes(pilot.app))
+        await press(pilot, "D", "down", "x")  # Dr Khan: Leela is checked in
+        question = str(pilot.app.screen.query_one("#question").render())
+        assert "take no new patients" in question
+        await press(pilot, "y")
+        assert not world.engine.doctor(world.khan.id).active
+        assert world.engine.token(world.leela.id).status == TokenStatus.CHECKED_IN
         await press(pilot, "escape")
         assert world.khan.id in pilot.app.desk.grid.doctor_ids
 

@@ -57,4 +57,4 @@ async def test_names_with_control_characters_are_refused(world: World, name: str
         form.query_one("#patient_name", Input).value = name
         await settle(pilot)
         problem = form.query_one("#patient_name-problem")
-        assert problem.display and "control characters" in str(problem.render())
+        assert problem.display and "control character" in str(problem.render())

@@ -12,10 +12,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
-from textual.widgets import DataTable, Footer, Input, Label
+from textual.widgets import DataTable, Footer, Input, Label, Static
 
 from ...domain import inputs
 from ...domain.models import Doctor
+from ..widgets.fault_banner import READ, DatabaseFaulted, fault_of
 from .dialog import Dialog
 from .form import Form, model_problems
 
@@ -135,6 +136,7 @@ class DoctorsScreen(Dialog[None]):
                 Content(f"Slots are generated for {self.desk.day:%A %d %B %Y} (the day on the desk)"),
                 classes="dialog-subtitle",
             )
+            yield Static("", id="doctors-fault")
             yield DataTable(id="doctor-table", cursor_type="row", zebra_stripes=True)
         yield Footer()
 
@@ -146,12 +148,26 @@ class DoctorsScreen(Dialog[None]):
         table.focus()
         self.reload()
 
-    @work(thread=True, exclusive=True, group="doctors")
+    @work(thread=True, exclusive=True, group="doctors", exit_on_error=False)
     def reload(self, select: int | None = None) -> None:
-        doctors = self.desk.engine.doctors()
+        try:
+            doctors = self.desk.engine.doctors()
+        except Exception as error:  # noqa: BLE001 - said, never a crash
+            self.app.post_message(DatabaseFaulted(error, READ))
+            fault = fault_of(error, READ)
+            self.app.call_from_thread(self._failed, f"{fault.title}: {fault.message}")
+            return
         self.app.call_from_thread(self._show, doctors, select)
 
+    def _failed(self, text: str) -> None:
+        if self.is_attached:
+            self.query_one("#doctors-fault", Static).update(Content(text))
+            self.query_one("#doctors-fault", Static).display = True
+
     def _show(self, doctors: Sequence[Doctor], select: int | None) -> None:
+        if not self.is_attached:
+            return
+        self.query_one("#doctors-fault", Static).display = False
         table = self.query_one(DataTable)
         row = table.cursor_row
         self.doctors = list(doctors)

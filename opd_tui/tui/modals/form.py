@@ -3,6 +3,9 @@
 A subclass yields its fields, says what is wrong with the current values
 (usually by asking one of the engine's input models) and performs the command.
 The command runs in a worker; a refusal is shown in the form and nothing closes.
+A fault of the database is shown the same way, with what was typed kept, and
+reported to the app for its banner; a command that waits on a busy database
+says so after a moment, and the form stays until the database answers.
 """
 
 from __future__ import annotations
@@ -18,9 +21,19 @@ from textual.containers import Horizontal, HorizontalGroup, Vertical, VerticalSc
 from textual.content import Content
 from textual.widget import Widget
 from textual.widgets import Button, Input, Label, Select, Static
+from textual.worker import Worker, WorkerState
 
 from ...domain.errors import plain_words
-from ...errors import InvalidInput, OPDError
+from ...errors import InvalidInput
+from ..widgets.fault_banner import (
+    COMMAND,
+    WAIT_NOTICE_SECONDS,
+    WAITING,
+    DatabaseAnswered,
+    DatabaseFaulted,
+    fault_of,
+    is_fault,
+)
 from .dialog import Dialog
 
 T = TypeVar("T")
@@ -61,6 +74,7 @@ class Form(Dialog[T], Generic[T]):
         self.submitted = False
         self.result: T | None = None
         self.done = False
+        self.pending = False  # submitted, the database has not answered yet
 
     # -- for subclasses -------------------------------------------------------
 
@@ -133,7 +147,7 @@ class Form(Dialog[T], Generic[T]):
             line.display = bool(shown)
             try:
                 self.query_one(f"#{name}").set_class(bool(shown), "-invalid")
-            except Exception:  # noqa: BLE001 - a problem line without its own widget
+            except Exception:
                 pass
         return found
 
@@ -153,9 +167,17 @@ class Form(Dialog[T], Generic[T]):
         self.action_close()
 
     def action_close(self) -> None:
+        if self.pending:
+            # The command may still go through: closing now would leave the
+            # receptionist not knowing whether it did.
+            self.show_outcome(f"{WAITING} The form closes once it answers.", error=False,
+                              waiting=True)
+            return
         self.dismiss(self.result)
 
     def action_submit(self) -> None:
+        if self.pending:
+            return  # one command per press: a second would book twice
         if self.done:
             self.dismiss(self.result)
             return
@@ -166,32 +188,51 @@ class Form(Dialog[T], Generic[T]):
             self.show_outcome(f"Please correct {self.label_of(first)}: {found[first]}", error=True)
             try:
                 self.query_one(f"#{first}").focus()
-            except Exception:  # noqa: BLE001
+            except Exception:
                 pass
             return
         self.query_one("#submit", Button).disabled = True
-        self._perform(self.values())
+        self.pending = True
+        worker = self._perform(self.values())
+        self.set_timer(WAIT_NOTICE_SECONDS, lambda: self._notice_wait(worker))
 
-    @work(thread=True, exclusive=True, group="form")
+    @work(thread=True, exclusive=True, group="form", exit_on_error=False)
     def _perform(self, values: dict[str, Any]) -> None:
         try:
             result, message = self.perform(values)
-        except OPDError as error:
+        except Exception as error:
+            if is_fault(error):
+                self.app.post_message(DatabaseFaulted(error, COMMAND))
             self.app.call_from_thread(self._refused, error)
             return
+        self.app.post_message(DatabaseAnswered(COMMAND))
         self.app.call_from_thread(self._succeeded, result, message)
 
-    def _refused(self, error: OPDError) -> None:
+    def _notice_wait(self, worker: Worker[Any]) -> None:
+        if self.pending and worker.state in (WorkerState.PENDING, WorkerState.RUNNING):
+            self.show_outcome(WAITING, error=False, waiting=True)
+
+    def _refused(self, error: BaseException) -> None:
+        self.pending = False
+        if not self.is_attached:
+            return
         self.query_one("#submit", Button).disabled = False
+        if is_fault(error):
+            fault = fault_of(error, COMMAND)
+            self.show_outcome(f"Not done. {fault.title}: {fault.message}", error=True)
+            return
         self.show_outcome(f"Not done: {error}", error=True)
         if isinstance(error, InvalidInput) and error.field:
             try:
                 self.query_one(f"#{error.field.split('.')[0]}").focus()
-            except Exception:  # noqa: BLE001
+            except Exception:
                 pass
 
     def _succeeded(self, result: T, message: str) -> None:
+        self.pending = False
         self.result = result
+        if not self.is_attached:
+            return
         if not self.STAY_OPEN:
             self.dismiss(result)
             return
@@ -206,8 +247,9 @@ class Form(Dialog[T], Generic[T]):
             choice.disabled = True
         button.focus()
 
-    def show_outcome(self, text: str, *, error: bool) -> None:
+    def show_outcome(self, text: str, *, error: bool, waiting: bool = False) -> None:
         line = self.query_one("#outcome", Static)
         line.update(Content(text))
         line.set_class(error, "-error")
-        line.set_class(not error, "-success")
+        line.set_class(not error and not waiting, "-success")
+        line.set_class(waiting, "-waiting")

@@ -15,6 +15,7 @@ from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ...domain.models import Slot, Token
+from ..widgets.fault_banner import READ, DatabaseFaulted, fault_of
 from ..widgets.token_tables import STATUS_WORDS
 from .dialog import Dialog
 
@@ -74,13 +75,25 @@ class SearchModal(Dialog[SearchHit | None]):
     def _typed(self, event: Input.Changed) -> None:
         self._search(event.value)
 
-    @work(thread=True, exclusive=True, group="search")
+    @work(thread=True, exclusive=True, group="search", exit_on_error=False)
     def _search(self, text: str) -> None:
-        hits = list(self.find(text)) if text.strip() else []
+        try:
+            hits = list(self.find(text)) if text.strip() else []
+        except Exception as error:  # noqa: BLE001 - said in the summary line, never a crash
+            self.app.post_message(DatabaseFaulted(error, READ))
+            self.app.call_from_thread(self._failed, text, error)
+            return
         self.app.call_from_thread(self._show, text, hits)
 
+    def _failed(self, text: str, error: BaseException) -> None:
+        if self.is_attached and text == self.query_one("#query", Input).value:
+            fault = fault_of(error, READ)
+            self.query_one("#summary", Static).update(
+                Content(f"Search failed. {fault.title}: {fault.message}")
+            )
+
     def _show(self, text: str, hits: list[SearchHit]) -> None:
-        if text != self.query_one("#query", Input).value:
+        if not self.is_attached or text != self.query_one("#query", Input).value:
             return  # typed on since
         self.hits = hits
         results = self.query_one("#results", OptionList)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from textual import work
 from textual.content import Content
 
 from ...domain.enums import Source, TokenStatus
-from ...domain.models import Token
+from ...domain.models import Doctor, Event, SlotSummary, SlotView, Token
+from ...errors import OPDError
 from ..modals import BookingForm, BookingRequest, EmergencyModal
 from .commands import DeskCommands, label
 
@@ -29,30 +31,44 @@ class BookingActions(DeskCommands):
         self.app.push_screen(BookingForm(request, self.perform_book), self._booked)
 
     def perform_book(self, values: dict[str, Any]) -> tuple[Token, str]:
-        before = self.engine.last_event_id()
-        # A walk-in stands at the counter: seated, they are in the hall and wait to be called.
+        # A walk-in stands at the counter: seated, they are in the hall and wait to be
+        # called. The engine checks in only a booking for today (rule 22); the words
+        # follow the status it returns.
         walk_in = Source.parse(values["source"]) is Source.WALKIN
-        token = self.engine.book(values["slot_id"], values["patient_name"], values["source"],
-                                 patient_ref=values["patient_ref"], now=self.now(),
-                                 in_hall=walk_in)
-        message = self.booking_words(token, before)
+        token, events = self.own(lambda: self.engine.book(
+            values["slot_id"], values["patient_name"], values["source"],
+            patient_ref=values["patient_ref"], now=self.command_now(), in_hall=walk_in,
+        ))
+        message = self.booking_words(token, events)
         self.app.call_from_thread(self.desk.say, message)
         return token, message
 
-    def booking_words(self, token: Token, before: int) -> str:
-        slot = self.engine.slot_view(token.slot_id, now=self.now())
-        when = label(slot)
+    def booking_words(self, token: Token, events: list[Event]) -> str:
+        """What a booking did, in the desk's words. Runs in the command's worker."""
+        try:
+            view: SlotView | None = self.engine.slot_view(token.slot_id, now=self.now())
+        except OPDError:
+            view = None  # booked all the same: the words do without the slot's counts
+        shown = self.snapshot.slots if self.snapshot is not None else []
+        slot = view or next((s for s in shown if s.id == token.slot_id), None)
+        when = label(slot) if slot is not None else "its slot"
+        if slot is not None and slot.start.date() != self.now().date():
+            when = f"{slot.start:%a %d %b} {when}"
         if token.status == TokenStatus.WAITLISTED:
-            place = next((i + 1 for i, t in enumerate(slot.waitlist) if t.id == token.id), 0)
-            first = f"Slot full: {token.number} waitlisted #{place} for {when}"
+            waiting = view.waitlist if view is not None else []
+            place = next((i + 1 for i, t in enumerate(waiting) if t.id == token.id), 0)
+            first = f"Slot full: {token.number} waitlisted{f' #{place}' if place else ''} for {when}"
         elif token.source == Source.EMERGENCY:
-            over = f" (overbooked {slot.occupancy}/{slot.capacity})" if token.overbooked else ""
+            over = ""
+            if token.overbooked:
+                over = (f" (overbooked {view.occupancy}/{view.capacity})" if view is not None
+                        else " (overbooked)")
             first = f"{token.number} emergency seated {when}{over}"
         else:
             first = f"{token.number} booked {when}"
         if token.status == TokenStatus.CHECKED_IN:
             first += ", checked in"
-        return self.sentence(first, self.consequences(before, token.id))
+        return self.sentence(first, self.consequences(events, token.id))
 
     def _booked(self, token: Token | None) -> None:
         if token is not None:
@@ -62,7 +78,19 @@ class BookingActions(DeskCommands):
         doctor = self.doctor(self.selected_doctor_id)
         if doctor is None or self.snapshot is None:
             return
-        slot = self.engine.emergency_slot(doctor.id, now=self.now())
+        self._open_emergency(doctor)
+
+    @work(thread=True, exclusive=True, group="emergency", exit_on_error=False)
+    def _open_emergency(self, doctor: Doctor) -> None:
+        """Find the doctor's current (or next) slot, then ask for the patient."""
+        try:
+            slot = self.engine.emergency_slot(doctor.id, now=self.now())
+        except Exception as error:  # noqa: BLE001
+            self.app.call_from_thread(self.command_failed, error)
+            return
+        self.app.call_from_thread(self._ask_emergency, doctor, slot)
+
+    def _ask_emergency(self, doctor: Doctor, slot: SlotSummary | None) -> None:
         if slot is None:
             self.desk.say_error(f"Dr {doctor.name} has no open slot left today; choose another doctor.")
             return
@@ -75,11 +103,10 @@ class BookingActions(DeskCommands):
         self.app.push_screen(EmergencyModal(doctor.id, where, self.perform_emergency), self._booked)
 
     def perform_emergency(self, values: dict[str, Any]) -> tuple[Token, str]:
-        before = self.engine.last_event_id()
-        token = self.engine.emergency(values["doctor_id"], values["patient_name"],
-                                      patient_ref=values["patient_ref"], now=self.now(),
-                                      in_hall=True)
-        message = self.booking_words(token, before)
+        token, events = self.own(lambda: self.engine.emergency(
+            values["doctor_id"], values["patient_name"], patient_ref=values["patient_ref"],
+            now=self.command_now(), in_hall=True,
+        ))
+        message = self.booking_words(token, events)
         self.app.call_from_thread(self.desk.say, message)
         return token, message
-

@@ -80,7 +80,8 @@ class DeskScreen(BookingActions, TokenActions, SlotActions, DoctorActions):
         self.query_one("#activity").border_title = "Activity"
         self.query_one("#empty").display = False
         self.grid.focus()
-        self.day = self.desk.start_day or self.now().date()
+        self._today = self.now().date()
+        self.day = self.desk.start_day or self._today
         self._schedule_poll()
 
     @on(SlotGrid.SlotHighlighted)

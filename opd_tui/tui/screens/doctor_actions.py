@@ -10,7 +10,7 @@ from textual.content import Content
 
 from ...domain.models import Doctor
 from ..modals import ConfirmModal, DoctorForm, DoctorsScreen, ScheduleForm
-from .commands import DeskCommands
+from .commands import DeskCommands, Outcome
 
 
 class DoctorActions(DeskCommands):
@@ -74,7 +74,7 @@ class DoctorActions(DeskCommands):
         self, doctor: Doctor, active: bool, done: Callable[[], None] | None = None
     ) -> None:
         def change() -> None:
-            def perform(now: datetime) -> tuple[str, int | None]:
+            def perform(now: datetime | None) -> Outcome:
                 self.engine.set_doctor_active(doctor.id, active, now=now)
                 return f"Dr {doctor.name} {'activated' if active else 'deactivated'}", None
 
@@ -84,8 +84,8 @@ class DoctorActions(DeskCommands):
             change()
             return
         question = Content(
-            f"Deactivate Dr {doctor.name} ({doctor.code})?\nThey leave the desk and the kiosk; "
-            "their past days stay on record."
+            f"Deactivate Dr {doctor.name} ({doctor.code})?\nTheir slots take no new patients; "
+            "those already booked stay. Past days stay on record."
         )
         self.app.push_screen(
             ConfirmModal("Deactivate doctor", question, yes="Deactivate"),

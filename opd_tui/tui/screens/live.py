@@ -4,6 +4,11 @@ A reload reads the whole day; a poll reads the events since the last one and,
 when they only changed some slots' counts, re-reads just those slots. Polls
 reschedule themselves after each finishes, so they never pile up, and wait
 while a modal is open.
+
+A read that meets a fault puts it on the banner, and the polls go on: the next
+one that reads clears it. Once a minute the desk advances the engine (rules 14
+and 17: ended slots' waitlists roll over, earlier days are finalised), and at
+midnight a desk that was showing today moves on to the new today.
 """
 
 from __future__ import annotations
@@ -15,7 +20,8 @@ from textual import work
 from ...domain.enums import EventKind
 from ...domain.models import Event
 from ...errors import OPDError
-from ..widgets import DeskHeader
+from ..widgets import DatabaseAnswered, DatabaseFaulted, DeskHeader
+from ..widgets.fault_banner import COMMAND, READ, is_fault
 from .view import DaySnapshot, DeskView, SlotDetail
 
 #: How many events one poll reads at most; a longer backlog is read next time.
@@ -29,7 +35,8 @@ COUNT_EVENTS = frozenset({
     EventKind.BOOKED, EventKind.WAITLISTED, EventKind.BUMPED, EventKind.PROMOTED,
     EventKind.MOVED, EventKind.CANCELLED, EventKind.NO_SHOW, EventKind.CHECKED_IN,
     EventKind.CALLED, EventKind.COMPLETED, EventKind.EXPIRED, EventKind.OVERBOOKED,
-    EventKind.CAPACITY_CHANGED,
+    EventKind.CAPACITY_CHANGED, EventKind.UNSEEN, EventKind.REINSTATED, EventKind.REQUEUED,
+    EventKind.CHECK_IN_UNDONE,
 })
 
 
@@ -53,22 +60,36 @@ class LiveDay(DeskView):
         now = self.now()
         try:
             view = self.engine.slot_view(slot_id, now=now)
-        except OPDError:
-            return None
+        except OPDError as error:
+            if is_fault(error):
+                raise
+            return None  # gone since (another desk's change): nothing to show
         return SlotDetail(view, {t.id: self.engine.eta(t.id, now=now) for t in view.seated})
+
+    def read_failed(self, error: BaseException) -> None:
+        """From a worker: show the fault, and read the whole day at the next poll."""
+        self._refreshed_minute = None
+        self.post_message(DatabaseFaulted(error, READ))
 
     @work(thread=True, exclusive=True, group="load", exit_on_error=False)
     def reload(self) -> None:
         """Read the whole day again (after a command, a day change, a new minute)."""
         day = self.day
-        snapshot = self.fetch(day)
-        detail = self.fetch_detail(self._selected_slot_id())
+        try:
+            snapshot = self.fetch(day)
+            detail = self.fetch_detail(self._selected_slot_id())
+            # The events this read caught up with (this desk's own command among them):
+            # the poll only reads what comes after the snapshot.
+            after = max(self._activity_after, snapshot.last_event_id - ACTIVITY_BACKLOG, 0)
+            backlog = (self.engine.events(after_id=after)
+                       if after < snapshot.last_event_id else [])
+        except Exception as error:  # noqa: BLE001 - a fault on the banner, never a crash
+            self.read_failed(error)
+            return
+        self.post_message(DatabaseAnswered(READ))
         self.app.call_from_thread(self.apply, snapshot, detail)
-        # The events this read caught up with (this desk's own command among them):
-        # the poll only reads what comes after the snapshot.
-        after = max(self._activity_after, snapshot.last_event_id - ACTIVITY_BACKLOG, 0)
-        if after < snapshot.last_event_id:
-            self.app.call_from_thread(self.show_activity, self.engine.events(after_id=after))
+        if backlog:
+            self.app.call_from_thread(self.show_activity, backlog)
 
     def _schedule_poll(self) -> None:
         self.set_timer(self.desk.poll_interval, self._poll)
@@ -78,21 +99,49 @@ class LiveDay(DeskView):
         if self.app.screen is not self or self._polling:
             self._schedule_poll()
             return
+        now = self.now()
+        self._turn_of_day(now.date())
+        minute = now.replace(second=0, microsecond=0)
+        if self.desk.advance and self._advanced_minute != minute and not self._advancing:
+            self._advanced_minute = minute
+            self._advancing = True
+            self._advance()
         self._polling = True
         self._poll_events(self.last_event_id, self.day)
+
+    def _turn_of_day(self, today: date) -> None:
+        """Midnight: a desk showing today goes on to show the new today."""
+        if self._today is None:
+            self._today = today
+        elif today != self._today:
+            if self.day == self._today:
+                self.day = today
+            self._today = today
+
+    @work(thread=True, group="advance", exit_on_error=False)
+    def _advance(self) -> None:
+        """Roll ended slots' waitlists over and finalise earlier days (rules 14, 17).
+        A write of its own, beside the polls: a busy database holds up only this."""
+        try:
+            self.engine.advance(self.command_now())
+        except Exception as error:  # noqa: BLE001
+            self.post_message(DatabaseFaulted(error, COMMAND))
+        else:
+            self.post_message(DatabaseAnswered(COMMAND))
+        finally:
+            self._advancing = False
 
     @work(thread=True, group="poll", exit_on_error=False)
     def _poll_events(self, after: int, day: date) -> None:
         try:
             now = self.now()
             minute = now.replace(second=0, microsecond=0)
-            if self._advanced_minute != minute and self.desk.advance:
-                self._advanced_minute = minute
-                self.engine.advance(now)
             events = self.engine.events(after_id=after, limit=EVENT_BATCH)
-            stale = self._refreshed_minute != minute
+            snapshot = self.snapshot
+            stale = (self._refreshed_minute != minute or snapshot is None
+                     or snapshot.day != day)
             selected = self._selected_slot_id()
-            patched = None if stale else self.patch(self.snapshot, events, now)
+            patched = None if stale else self.patch(snapshot, events, now)
             if patched is not None:
                 snapshot, touched = patched
                 detail = self.fetch_detail(selected) if selected in touched else None
@@ -104,8 +153,9 @@ class LiveDay(DeskView):
                 self.app.call_from_thread(self.apply, snapshot, detail)
             if events:
                 self.app.call_from_thread(self.show_activity, events)
-        except OPDError as error:
-            self.app.call_from_thread(self.desk.say_error, str(error))
+            self.post_message(DatabaseAnswered(READ))
+        except Exception as error:  # noqa: BLE001 - the next poll reads again
+            self.read_failed(error)
         finally:
             self.app.call_from_thread(self._poll_done)
 
@@ -137,10 +187,13 @@ class LiveDay(DeskView):
 
     @work(thread=True, exclusive=True, group="detail", exit_on_error=False)
     def _load_detail(self, slot_id: int | None) -> None:
-        detail = self.fetch_detail(slot_id)
+        try:
+            detail = self.fetch_detail(slot_id)
+        except Exception as error:  # noqa: BLE001
+            self.read_failed(error)
+            return
         self.app.call_from_thread(self._detail_loaded, slot_id, detail)
 
     def _detail_loaded(self, slot_id: int | None, detail: SlotDetail | None) -> None:
         if slot_id == self._selected_slot_id():
             self.apply_detail(detail)
-

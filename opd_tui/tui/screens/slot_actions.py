@@ -11,7 +11,7 @@ from ...domain import inputs
 from ...domain.models import SlotSummary
 from ..modals import ConfirmModal, NumberPrompt
 from ..modals.form import model_problems
-from .commands import DeskCommands, label
+from .commands import DeskCommands, Outcome, label
 
 
 class SlotActions(DeskCommands):
@@ -27,11 +27,11 @@ class SlotActions(DeskCommands):
                                   {"slot_id": slot.id, "capacity": text}).get("capacity")
 
         def perform(values: dict[str, Any]) -> tuple[Any, str]:
-            before = self.engine.last_event_id()
-            changed = self.engine.set_capacity(slot.id, int(values["number"]), now=self.now())
+            changed, events = self.own(lambda: self.engine.set_capacity(
+                slot.id, int(values["number"]), now=self.command_now()))
             return changed, self.sentence(
                 f"{label(slot)} capacity {slot.capacity} → {changed.capacity}",
-                self.consequences(before, None),
+                self.consequences(events, None),
             )
 
         self.app.push_screen(
@@ -56,10 +56,9 @@ class SlotActions(DeskCommands):
             if not yes:
                 return
 
-            def perform(now: datetime) -> tuple[str, int | None]:
-                before = self.engine.last_event_id()
-                self.engine.close_slot(slot.id, now=now)
-                moved = self.consequences(before, None)
+            def perform(now: datetime | None) -> Outcome:
+                _, events = self.own(lambda: self.engine.close_slot(slot.id, now=now))
+                moved = self.consequences(events, None)
                 return self.sentence(f"Slot {label(slot)} closed", moved), None
 
             self.run_command(perform)
@@ -81,7 +80,7 @@ class SlotActions(DeskCommands):
 
         def perform(values: dict[str, Any]) -> tuple[Any, str]:
             minutes = int(values["number"])
-            shifted = self.engine.delay_doctor(doctor.id, minutes, now=self.now())
+            shifted = self.engine.delay_doctor(doctor.id, minutes, now=self.command_now())
             if not shifted:
                 return shifted, f"Dr {doctor.name} has no slot left to delay today"
             return shifted, (f"Dr {doctor.name} delayed {minutes} min: {len(shifted)} slot(s) "

@@ -9,17 +9,18 @@ from textual.content import Content
 
 from ...domain.models import SlotSummary, Token
 from ..modals import ConfirmModal
-from .commands import DeskCommands, label
+from .commands import DeskCommands, Outcome, label
 
 
 class TokenActions(DeskCommands):
     """Keys on the selected token, call next for the selected doctor, and move."""
 
-    def _token_command(self, token: Token, call: Callable[[int, datetime], Token], done: str) -> None:
-        def perform(now: datetime) -> tuple[str, int | None]:
-            before = self.engine.last_event_id()
-            result = call(token.id, now)
-            return self.sentence(f"{result.number} {done}", self.consequences(before, result.id)), result.id
+    def _token_command(
+        self, token: Token, call: Callable[[int, datetime | None], Token], done: str
+    ) -> None:
+        def perform(now: datetime | None) -> Outcome:
+            result, events = self.own(lambda: call(token.id, now))
+            return self.sentence(f"{result.number} {done}", self.consequences(events, result.id)), result.id
 
         self.run_command(perform)
 
@@ -58,10 +59,9 @@ class TokenActions(DeskCommands):
         if doctor is None:
             return
 
-        def perform(now: datetime) -> tuple[str, int | None]:
-            before = self.engine.last_event_id()
-            called = self.engine.call_next(doctor.id, now=now)
-            done = self.consequences(before, called.id if called else None)
+        def perform(now: datetime | None) -> Outcome:
+            called, events = self.own(lambda: self.engine.call_next(doctor.id, now=now))
+            done = self.consequences(events, called.id if called else None)
             if called is None:
                 return self.sentence(f"No one checked in for Dr {doctor.name}", done), None
             room = f" to room {doctor.room}" if doctor.room else ""
@@ -99,11 +99,10 @@ class TokenActions(DeskCommands):
         other = doctor is not None
         where = f"Dr {doctor.name}, {label(slot)}" if doctor is not None else label(slot)
 
-        def perform(now: datetime) -> tuple[str, int | None]:
-            before = self.engine.last_event_id()
-            moved = self.engine.move(token.id, slot.id, now=now)
+        def perform(now: datetime | None) -> Outcome:
+            moved, events = self.own(lambda: self.engine.move(token.id, slot.id, now=now))
             return self.sentence(f"{moved.number} moved to {where}",
-                                 self.consequences(before, moved.id)), moved.id
+                                 self.consequences(events, moved.id)), moved.id
 
         if not other:
             self.run_command(perform)

@@ -25,6 +25,7 @@ from ..widgets import (
     ActivityPane,
     DeskHeader,
     DoctorsPane,
+    FaultBanner,
     GridRow,
     SeatedTokens,
     SlotGrid,
@@ -70,8 +71,11 @@ class DeskView(Screen[None]):
         self._cursor_to_now = True  # a day just opened: put the cursor on the slot under way
         self._select_token: int | None = None
         self._advanced_minute: datetime | None = None
+        self._advancing = False
+        self._today: date | None = None  # the day the desk last took for today
         self._refreshed_minute: datetime | None = None
         self._polling = False
+        self._waiting: set[object] = set()  # commands out longer than a moment
         self._activity_after = 0  # the last event the activity pane shows
 
     # -- wiring ---------------------------------------------------------------
@@ -87,8 +91,14 @@ class DeskView(Screen[None]):
     def now(self) -> datetime:
         return self.desk.clock()
 
+    def command_now(self) -> datetime | None:
+        """The `now` a command is given: none on the hospital's clock, so the
+        database's clock decides (rule 18); the desk's own in a demo or a test."""
+        return None if self.desk.hospital_clock else self.now()
+
     def compose(self) -> ComposeResult:
         yield DeskHeader(self.desk.hospital, self.desk.clock, id="header")
+        yield FaultBanner(id="fault")
         with Horizontal(id="top"):
             with Vertical(id="grid-box"):
                 yield SlotGrid(id="grid")
@@ -99,6 +109,10 @@ class DeskView(Screen[None]):
             yield WaitlistPane(id="waitlist")
             yield ActivityPane(id="activity")  # a wide desk only
         yield Footer(compact=True)
+
+    @property
+    def banner(self) -> FaultBanner:
+        return self.query_one("#fault", FaultBanner)
 
     @property
     def grid(self) -> SlotGrid:

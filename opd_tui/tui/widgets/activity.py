@@ -34,6 +34,14 @@ WORDS = {
     EventKind.DOCTOR_ADDED: "doctor added",
     EventKind.SLOT_ADDED: "slot added",
     EventKind.DOCTOR_UPDATED: "doctor updated",
+    EventKind.UNSEEN: "left unseen",
+    EventKind.REINSTATED: "reinstated",
+    EventKind.REQUEUED: "back in the queue",
+    EventKind.CHECK_IN_UNDONE: "check-in undone",
+    EventKind.SLOT_REOPENED: "slot reopened",
+    EventKind.REASSIGNED: "moved to another doctor",
+    EventKind.CLOCK_RESET: "clock reset",
+    EventKind.ROSTER_CHANGED: "roster changed",
 }
 #: Lines kept; a long backlog (a first load, a busy minute) shows only its end.
 KEEP = 200

@@ -22,6 +22,7 @@ STATUS_WORDS = {
     TokenStatus.CANCELLED: "cancelled",
     TokenStatus.NO_SHOW: "no-show",
     TokenStatus.EXPIRED: "expired",
+    TokenStatus.UNSEEN: "left unseen",
 }
 SOURCE_WORDS = {
     Source.WALKIN: "walk-in",
