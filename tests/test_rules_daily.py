@@ -460,3 +460,22 @@ def test_consequences_are_this_threads_own_commands_only(engine: AllocationEngin
     assert [(e.kind, e.token_id) for e in done] == [("BUMPED", walkin.id), ("BOOKED", paid.id)]
     clinic.book(1, "PAID", name="Outside The Block")
     assert len(done) == 2
+
+
+def test_a_reassign_preview_shows_where_each_lands_and_changes_nothing(
+    engine: AllocationEngine,
+) -> None:
+    absent = make_clinic(engine, 2, code="AB")
+    colleague = make_clinic(engine, 2, code="CO")
+    token = absent.book(0, "ONLINE")
+    before = engine.last_event_id()
+
+    preview = engine.reassign(absent.doctor.id, colleague.doctor.id, DAY, now=BEFORE_OPD,
+                              preview=True)
+
+    assert [(t.id, t.slot_id, t.status) for t in preview] == [
+        (token.id, colleague.slots[0].id, TokenStatus.BOOKED)]
+    assert engine.token(token.id).slot_id == absent.slots[0].id
+    assert engine.last_event_id() == before
+    done = engine.reassign(absent.doctor.id, colleague.doctor.id, DAY, now=BEFORE_OPD)
+    assert done == preview

@@ -319,6 +319,10 @@ class DoctorChanges(_Input):
     consult_minutes: ConsultMinutes | None = None
 
 
+class PreviewFlag(_Input):
+    preview: Flag = False
+
+
 class DoctorActive(_Input):
     doctor_id: Id
     active: Flag

@@ -154,17 +154,25 @@ class Corrections(Transactions):
     # -- rule 20 --------------------------------------------------------------
 
     def reassign(
-        self, doctor_id: int, to_doctor_id: int, day: date, now: datetime | None = None
+        self,
+        doctor_id: int,
+        to_doctor_id: int,
+        day: date,
+        now: datetime | None = None,
+        *,
+        preview: bool = False,
     ) -> list[Token]:
         """Every live token of the doctor's day (slots not yet ended) goes to the other
         doctor that day, in (priority, seq) order, without bumping anyone.
 
         A token whose patient already holds a live token with the other doctor that
-        day (rule 15) stays where it is.
+        day (rule 15) stays where it is. `preview=True` answers where each would land
+        and changes nothing.
         """
         req = inputs.validate(
             inputs.Reassign, doctor_id=doctor_id, to_doctor_id=to_doctor_id, day=day
         )
+        inputs.validate(inputs.PreviewFlag, preview=preview)
 
         def work(unit: Unit) -> list[Token]:
             for one in sorted((req.doctor_id, req.to_doctor_id)):
@@ -191,7 +199,7 @@ class Corrections(Transactions):
                 seating.promote(unit, slot)
             return moved
 
-        return self._command(work, now)
+        return self._command(work, now, preview=preview)
 
 
 def _hand_over(

@@ -79,15 +79,23 @@ class Transactions(Reader):
         *,
         moves_clock: bool = True,
         return_events: bool = False,
+        preview: bool = False,
     ) -> tuple[R, list[Event]]:
-        """Run `work` in one transaction, again after a transient failure."""
+        """Run `work` in one transaction, again after a transient failure.
+
+        `preview`: the same work, rolled back instead of committed, so a screen can
+        show what a command would do by the very rules that will do it.
+        """
         requested = inputs.validate(inputs.Clock, now=now).now
         recorder: list[Event] | None = getattr(_recording, "events", None)
 
         def attempt() -> tuple[R, list[Event]]:
-            with self._serial(), self._engine.begin() as conn:
+            with self._serial(), self._engine.connect() as conn, conn.begin() as transaction:
                 unit = Unit.begin(conn, requested, self._doctor_code, moves_clock=moves_clock)
                 result = work(unit)
+                if preview:
+                    transaction.rollback()
+                    return result, []
                 return result, unit.finish(return_events=return_events or recorder is not None)
 
         result, events = retrying(attempt)
@@ -116,9 +124,14 @@ class Transactions(Reader):
                 outer.extend(collected)
 
     def _command(
-        self, work: Callable[[Unit], R], now: datetime | None = None, *, moves_clock: bool = True
+        self,
+        work: Callable[[Unit], R],
+        now: datetime | None = None,
+        *,
+        moves_clock: bool = True,
+        preview: bool = False,
     ) -> R:
-        return self._run(work, now, moves_clock=moves_clock)[0]
+        return self._run(work, now, moves_clock=moves_clock, preview=preview)[0]
 
     def reset_clock(self) -> datetime:
         """Rule 18: set the stored clock back to the hospital's clock after it was
