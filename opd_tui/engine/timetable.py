@@ -249,8 +249,6 @@ class Timetable(Transactions):
                             t for s, e in roster.sessions
                             for t in cut_session(day, s, e, roster.slot_minutes)
                         ]
-                        # A session of today already over makes no slot.
-                        times = [(s, e) for s, e in times if e > unit.now]
                         if times:
                             made += add_slots(unit, doctor_id, times, roster.capacity)
                     day += timedelta(days=1)
