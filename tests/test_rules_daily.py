@@ -479,3 +479,25 @@ def test_a_reassign_preview_shows_where_each_lands_and_changes_nothing(
     assert engine.last_event_id() == before
     done = engine.reassign(absent.doctor.id, colleague.doctor.id, DAY, now=BEFORE_OPD)
     assert done == preview
+
+
+def test_a_desk_whose_own_clock_runs_ahead_decides_nothing_on_postgresql(
+    pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rule 18: on a shared database the server's clock decides, not the desk's."""
+    import opd_tui.engine.unit as unit_module
+
+    real = datetime.now()
+
+    class DeskClockAhead(datetime):
+        @classmethod
+        def now(cls, tz=None):  # noqa: ANN001, ANN206
+            return datetime.now(tz) + timedelta(hours=3)
+
+    with AllocationEngine.open(pg_url) as engine:
+        doctor, slot = _today_clinic(engine)
+        monkeypatch.setattr(unit_module, "datetime", DeskClockAhead)
+        token = engine.book(slot.id, "From A Fast Desk", "WALKIN")
+        monkeypatch.undo()
+        booked = [e for e in engine.events() if e.token_id == token.id][0]
+    assert abs(booked.at - real) < timedelta(minutes=2)
