@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from ..domain.errors import DatabaseUnavailable
 from .connect import READ_ONLY
@@ -67,7 +68,7 @@ def upgrade(engine: Engine, revision: str = "head", *, create: bool = True) -> N
             # A migration may rebuild a table (Alembic's batch mode), which SQLite
             # refuses while foreign keys are enforced; the switch works only
             # outside a transaction, so it goes to the driver before BEGIN.
-            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
+            _driver(connection).execute("PRAGMA foreign_keys=OFF")
         try:
             with connection.begin():
                 config.attributes["connection"] = connection
@@ -78,4 +79,12 @@ def upgrade(engine: Engine, revision: str = "head", *, create: bool = True) -> N
                         raise RuntimeError(f"migration broke foreign keys: {broken[:5]}")
         finally:
             if sqlite:
-                connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
+                _driver(connection).execute("PRAGMA foreign_keys=ON")
+
+
+def _driver(connection: Connection) -> Any:
+    """The sqlite3 connection under SQLAlchemy's, for a switch SQLite takes only
+    outside a transaction."""
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    return driver

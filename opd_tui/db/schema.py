@@ -9,7 +9,7 @@ schema; a test compares the two.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     JSON,
@@ -20,6 +20,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    Table,
     false,
     true,
 )
@@ -28,6 +29,11 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 class Base(DeclarativeBase):
     pass
+
+
+def _table(model: type[Base]) -> Table:
+    """A model's Core table, typed as the `Table` the engine's statements take."""
+    return cast(Table, model.__table__)
 
 
 class DoctorRow(Base):

@@ -54,7 +54,7 @@ def _was_checked_in(unit: Unit, token: TokenState) -> bool:
         .offset(1)
         .limit(1)
     ).scalar()
-    return bool(before) and before.get("status") == TokenStatus.CHECKED_IN.value
+    return before is not None and before.get("status") == TokenStatus.CHECKED_IN.value
 
 
 class Corrections(Transactions):

@@ -242,15 +242,15 @@ class Timetable(Transactions):
             for doctor_id, days in sorted(week.items()):
                 day = today
                 while day <= req.until:
-                    roster = days.get(day.weekday())
+                    planned = days.get(day.weekday())
                     key = (doctor_id, day)
-                    if roster and roster.sessions and key not in have and key not in leave:
+                    if planned and planned.sessions and key not in have and key not in leave:
                         times = [
-                            t for s, e in roster.sessions
-                            for t in cut_session(day, s, e, roster.slot_minutes)
+                            t for s, e in planned.sessions
+                            for t in cut_session(day, s, e, planned.slot_minutes)
                         ]
                         if times:
-                            made += add_slots(unit, doctor_id, times, roster.capacity)
+                            made += add_slots(unit, doctor_id, times, planned.capacity)
                     day += timedelta(days=1)
             return made
 

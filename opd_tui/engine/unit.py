@@ -511,7 +511,8 @@ class Unit:
         """Count the seat holders of several locked slots in one statement."""
         missing = [s.id for s in slots if s.id not in self._occupancy]
         if len(missing) > 1:
-            counted = dict(self.conn.execute(_OCCUPANCY_OF_SLOTS, {"slot_ids": missing}).all())
+            rows = self.conn.execute(_OCCUPANCY_OF_SLOTS, {"slot_ids": missing}).all()
+            counted: dict[int, int] = {slot_id: n for slot_id, n in rows}
             for slot_id in missing:
                 self._occupancy[slot_id] = counted.get(slot_id, 0)
 
