@@ -158,12 +158,12 @@ class LeaveRow(Base):
     day: Mapped[date] = mapped_column(Date, primary_key=True)
 
 
-doctors = DoctorRow.__table__
-slots = SlotRow.__table__
-doctor_days = DoctorDayRow.__table__
-tokens = TokenRow.__table__
-events = EventRow.__table__
-clock = ClockRow.__table__
-patients = PatientRow.__table__
-rosters = RosterRow.__table__
-leave_days = LeaveRow.__table__
+doctors = _table(DoctorRow)
+slots = _table(SlotRow)
+doctor_days = _table(DoctorDayRow)
+tokens = _table(TokenRow)
+events = _table(EventRow)
+clock = _table(ClockRow)
+patients = _table(PatientRow)
+rosters = _table(RosterRow)
+leave_days = _table(LeaveRow)
