@@ -385,12 +385,12 @@ async def test_previous_next_day_and_today(world: World) -> None:
     async with desk_open(world.engine) as pilot:
         desk = pilot.app.desk
         await press(pilot, "right_square_bracket")
-        assert desk.day == date(2025, 3, 11)
+        assert desk.selection.day == date(2025, 3, 11)
         assert "No slots on Tuesday 11 March" in str(desk.query_one("#empty").render())
         await press(pilot, "left_square_bracket", "left_square_bracket")
-        assert desk.day == date(2025, 3, 9)
+        assert desk.selection.day == date(2025, 3, 9)
         await press(pilot, "t")
-        assert desk.day == date(2025, 3, 10)
+        assert desk.selection.day == date(2025, 3, 10)
         assert grid_cell(pilot, world.rao.id, "10:00").startswith("● 2/2")
         # Back from days without slots, the arrows move about the grid again.
         assert pilot.app.focused is desk.grid

@@ -63,9 +63,9 @@ async def test_at_midnight_the_day_is_finalised_and_the_desk_moves_on(
     clock = Clock(datetime.combine(DAY, time(23, 58)))
     async with desk_on(engine, clock) as pilot:
         desk = pilot.app.desk
-        assert desk.day == DAY and "today" in header_day(pilot)
+        assert desk.selection.day == DAY and "today" in header_day(pilot)
         clock.now = datetime.combine(NEXT_DAY, time(0, 1))
-        assert await eventually(pilot, lambda: desk.day == NEXT_DAY)
+        assert await eventually(pilot, lambda: desk.selection.day == NEXT_DAY)
         assert "today" in header_day(pilot) and "Tue 11 Mar 2025" in header_day(pilot)
         assert await eventually(
             pilot, lambda: engine.token(world.asha.id).status == TokenStatus.NO_SHOW
@@ -95,11 +95,11 @@ async def test_a_desk_looking_at_another_day_stays_on_it_at_midnight(
     async with desk_on(engine, clock) as pilot:
         desk = pilot.app.desk
         await press(pilot, "right_square_bracket", "right_square_bracket")
-        assert desk.day == DAY + timedelta(days=2)
+        assert desk.selection.day == DAY + timedelta(days=2)
         clock.now = datetime.combine(NEXT_DAY, time(0, 1))
         assert await eventually(pilot, lambda: "1 day ahead" in header_day(pilot))
         await pilot.pause(0.5)
-        assert desk.day == DAY + timedelta(days=2)
+        assert desk.selection.day == DAY + timedelta(days=2)
 
 
 async def test_a_walk_in_booked_for_a_later_day_is_not_checked_in(world: World) -> None:

@@ -133,7 +133,7 @@ class DoctorsScreen(Dialog[None]):
         with Vertical(classes="dialog doctors"):
             yield Label("Doctors", classes="dialog-title")
             yield Label(
-                Content(f"Slots are generated for {self.desk.day:%A %d %B %Y} (the day on the desk)"),
+                Content(f"Slots are generated for {self.desk.selection.day:%A %d %B %Y} (the day on the desk)"),
                 classes="dialog-subtitle",
             )
             yield Static("", id="doctors-fault")
@@ -214,5 +214,5 @@ class DoctorsScreen(Dialog[None]):
                         severity="warning", markup=False)
             return
         self.app.push_screen(
-            ScheduleForm(doctor, self.desk.day, self.desk.perform_generate(doctor)), self._after
+            ScheduleForm(doctor, self.desk.selection.day, self.desk.perform_generate(doctor)), self._after
         )

@@ -20,13 +20,13 @@ class BookingActions(DeskCommands):
     def action_book(self) -> None:
         if self.snapshot is None:
             return
-        slot = self.grid.selected_slot
+        selection = self.selection
         request = BookingRequest(
-            day=self.day,
+            day=selection.day,
             doctors=[d.doctor for d in self.snapshot.days],
             slots=self.snapshot.slots,
-            doctor_id=self.selected_doctor_id,
-            slot_id=slot.id if slot else None,
+            doctor_id=selection.doctor_id,
+            slot_id=selection.slot_id,
         )
         self.app.push_screen(BookingForm(request, self.perform_book), self._booked)
 
@@ -75,7 +75,7 @@ class BookingActions(DeskCommands):
             self.after_command(token.id)
 
     def action_emergency(self) -> None:
-        doctor = self.doctor(self.selected_doctor_id)
+        doctor = self.doctor(self.selection.doctor_id)
         if doctor is None or self.snapshot is None:
             return
         self._open_emergency(doctor)

@@ -83,7 +83,8 @@ class DeskCommands(LiveDay):
         self.banner.set_waiting(bool(self._waiting))
 
     def after_command(self, token_id: int | None = None) -> None:
-        self._select_token = token_id
+        if token_id is not None:
+            self.select_later(token_id)
         self.reload()
 
     # -- what a command did ---------------------------------------------------

@@ -17,7 +17,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import timedelta
-from typing import Any
 
 from textual import on
 from textual.binding import ActiveBinding, Binding
@@ -25,8 +24,7 @@ from textual.widgets import DataTable
 
 from ..modals import SearchHit, SearchModal
 from ..simulation import SimulationScreen
-from ..widgets import LEGEND, DoctorsPane, SlotGrid
-from ..widgets.token_tables import TokenTable
+from ..widgets import LEGEND, SlotGrid
 from .booking_actions import BookingActions
 from .commands import label
 from .doctor_actions import DoctorActions
@@ -81,19 +79,25 @@ class DeskScreen(BookingActions, TokenActions, SlotActions, DoctorActions):
         self.query_one("#empty").display = False
         self.grid.focus()
         self._today = self.now().date()
-        self.day = self.desk.start_day or self._today
+        self.show_day(self.desk.start_day or self._today)
         self._schedule_poll()
 
     @on(SlotGrid.SlotHighlighted)
     def _slot_highlighted(self, event: SlotGrid.SlotHighlighted) -> None:
         if event.doctor_id is not None:
             self.doctors_pane.select(event.doctor_id)
+        self.sync_selection()
         self._load_detail(event.slot.id if event.slot else None)
 
     @on(DataTable.RowHighlighted, "#doctors")
     def _doctor_highlighted(self, event: DataTable.RowHighlighted) -> None:
         if self.doctors_pane.has_focus and (doctor_id := self.doctors_pane.selected_doctor_id):
             self.grid.select(doctor_id)
+        self.sync_selection()
+
+    @on(DataTable.RowHighlighted, "#seated, #waitlist")
+    def _token_highlighted(self) -> None:
+        self.sync_selection()
 
     @on(SlotGrid.SlotChosen)
     def _slot_chosen(self, event: SlotGrid.SlotChosen) -> None:
@@ -106,12 +110,8 @@ class DeskScreen(BookingActions, TokenActions, SlotActions, DoctorActions):
         elif self.waitlist.row_count:
             self.waitlist.focus()
 
-    def on_descendant_focus(self, event: Any) -> None:
-        widget = event.widget if hasattr(event, "widget") else None
-        if isinstance(widget, TokenTable):
-            self._token_table = widget
-        elif isinstance(widget, (SlotGrid, DoctorsPane)):
-            self._token_table = None
+    def on_descendant_focus(self) -> None:
+        self.sync_selection()
         self.refresh_bindings()
 
     # -- what can be done now -------------------------------------------------
@@ -122,11 +122,11 @@ class DeskScreen(BookingActions, TokenActions, SlotActions, DoctorActions):
         if self.moving is not None and action not in ("search", "toggle_theme"):
             return False  # while picking a target, keys mean only "pick" or "stop"
         if action in TOKEN_ACTIONS:
-            return self.selected_token is not None
+            return self.selection.token is not None
         if action in SLOT_ACTIONS:
-            return self.grid.selected_slot is not None
+            return self.selection.slot is not None
         if action in DOCTOR_ACTIONS:
-            return self.selected_doctor_id is not None
+            return self.selection.doctor_id is not None
         return True
 
     def palette_commands(self) -> Iterable[DeskAction]:
@@ -158,13 +158,13 @@ class DeskScreen(BookingActions, TokenActions, SlotActions, DoctorActions):
     # -- days and search ------------------------------------------------------
 
     def action_previous_day(self) -> None:
-        self.day = self.day - timedelta(days=1)
+        self.show_day(self.selection.day - timedelta(days=1))
 
     def action_next_day(self) -> None:
-        self.day = self.day + timedelta(days=1)
+        self.show_day(self.selection.day + timedelta(days=1))
 
     def action_today(self) -> None:
-        self.day = self.now().date()
+        self.show_day(self.now().date())
 
     def action_search(self) -> None:
         self.app.push_screen(SearchModal(self.find), self._found)
@@ -181,11 +181,9 @@ class DeskScreen(BookingActions, TokenActions, SlotActions, DoctorActions):
         status = token.status.value.replace("_", " ").lower()
         self.desk.say(f"{token.number} ({token.patient_name}): {status}, "
                       f"{hit.slot.start:%a %d %b} {label(hit.slot)}")
-        self._jump_to = hit
-        if hit.slot.start.date() != self.day:
-            self.day = hit.slot.start.date()
-        else:
-            self.reload()
+        self.show_day(hit.slot.start.date())
+        self.select_later(token.id, doctor_id=token.doctor_id, slot_id=hit.slot.id)
+        self.reload()
 
     def action_toggle_theme(self) -> None:
         self.desk.toggle_theme()

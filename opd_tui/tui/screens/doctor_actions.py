@@ -23,22 +23,22 @@ class DoctorActions(DeskCommands):
         self.app.push_screen(DoctorForm(None, self.perform_add_doctor), self._after_form)
 
     def action_edit_doctor(self) -> None:
-        doctor = self.doctor(self.selected_doctor_id)
+        doctor = self.doctor(self.selection.doctor_id)
         if doctor is not None:
             self.app.push_screen(DoctorForm(doctor, self.perform_edit_doctor(doctor)),
                                  self._after_form)
 
     def action_deactivate_doctor(self) -> None:
-        doctor = self.doctor(self.selected_doctor_id)
+        doctor = self.doctor(self.selection.doctor_id)
         if doctor is not None:
             self.set_doctor_active(doctor, False)
 
     def action_generate(self) -> None:
-        doctor = self.doctor(self.selected_doctor_id)
+        doctor = self.doctor(self.selection.doctor_id)
         if doctor is None:
             self.action_doctors()
             return
-        self.app.push_screen(ScheduleForm(doctor, self.day, self.perform_generate(doctor)),
+        self.app.push_screen(ScheduleForm(doctor, self.selection.day, self.perform_generate(doctor)),
                              self._after_form)
 
     def perform_add_doctor(self, values: dict[str, Any]) -> tuple[Doctor, str]:

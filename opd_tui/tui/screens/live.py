@@ -22,6 +22,7 @@ from ...domain.models import Event
 from ...errors import OPDError
 from ..widgets import DatabaseAnswered, DatabaseFaulted, DeskHeader
 from ..widgets.fault_banner import COMMAND, READ, is_fault
+from .selection import Selection
 from .view import DaySnapshot, DeskView, SlotDetail
 
 #: How many events one poll reads at most; a longer backlog is read next time.
@@ -43,10 +44,12 @@ COUNT_EVENTS = frozenset({
 class LiveDay(DeskView):
     """Reading the day from the engine in workers and following its event log."""
 
-    def watch_day(self, day: date) -> None:
-        self.query_one(DeskHeader).day = day
-        self._cursor_to_now = True
-        self.reload()
+    def watch_selection(self, old: Selection, new: Selection) -> None:
+        if new.day != old.day:
+            self.query_one(DeskHeader).day = new.day
+            self.reload()
+        if (new.doctor_id, new.slot_id, new.token) != (old.doctor_id, old.slot_id, old.token):
+            self.refresh_bindings()  # the keys that act on a selection come and go
 
     def fetch(self, day: date) -> DaySnapshot:
         last = self.engine.last_event_id()
@@ -74,10 +77,10 @@ class LiveDay(DeskView):
     @work(thread=True, exclusive=True, group="load", exit_on_error=False)
     def reload(self) -> None:
         """Read the whole day again (after a command, a day change, a new minute)."""
-        day = self.day
+        selection = self.selection
         try:
-            snapshot = self.fetch(day)
-            detail = self.fetch_detail(self._selected_slot_id())
+            snapshot = self.fetch(selection.day)
+            detail = self.fetch_detail(selection.slot_id)
             # The events this read caught up with (this desk's own command among them):
             # the poll only reads what comes after the snapshot.
             after = max(self._activity_after, snapshot.last_event_id - ACTIVITY_BACKLOG, 0)
@@ -107,15 +110,15 @@ class LiveDay(DeskView):
             self._advancing = True
             self._advance()
         self._polling = True
-        self._poll_events(self.last_event_id, self.day)
+        self._poll_events(self.last_event_id, self.selection.day)
 
     def _turn_of_day(self, today: date) -> None:
         """Midnight: a desk showing today goes on to show the new today."""
         if self._today is None:
             self._today = today
         elif today != self._today:
-            if self.day == self._today:
-                self.day = today
+            if self.selection.day == self._today:
+                self.show_day(today)
             self._today = today
 
     @work(thread=True, group="advance", exit_on_error=False)
@@ -140,7 +143,7 @@ class LiveDay(DeskView):
             snapshot = self.snapshot
             stale = (self._refreshed_minute != minute or snapshot is None
                      or snapshot.day != day)
-            selected = self._selected_slot_id()
+            selected = self.selection.slot_id
             patched = None if stale else self.patch(snapshot, events, now)
             if patched is not None:
                 snapshot, touched = patched
@@ -195,5 +198,5 @@ class LiveDay(DeskView):
         self.app.call_from_thread(self._detail_loaded, slot_id, detail)
 
     def _detail_loaded(self, slot_id: int | None, detail: SlotDetail | None) -> None:
-        if slot_id == self._selected_slot_id():
+        if slot_id == self.selection.slot_id:
             self.apply_detail(detail)

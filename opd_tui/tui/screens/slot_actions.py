@@ -18,7 +18,7 @@ class SlotActions(DeskCommands):
     """Capacity and closing of the selected slot; the selected doctor's delay."""
 
     def action_capacity(self) -> None:
-        slot = self.grid.selected_slot
+        slot = self.selection.slot
         if slot is None:
             return
 
@@ -41,7 +41,7 @@ class SlotActions(DeskCommands):
         )
 
     def action_close_slot(self) -> None:
-        slot = self.grid.selected_slot
+        slot = self.selection.slot
         if slot is None:
             return
         if not slot.bookable:  # nothing to ask about: the engine would refuse anyway
@@ -71,7 +71,7 @@ class SlotActions(DeskCommands):
         return f"{name}{label(slot)} slot ({slot.occupancy}/{slot.capacity} seated, {slot.waitlisted} waiting)"
 
     def action_delay(self) -> None:
-        doctor = self.doctor(self.selected_doctor_id)
+        doctor = self.doctor(self.selection.doctor_id)
         if doctor is None:
             return
 

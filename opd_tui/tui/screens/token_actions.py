@@ -25,21 +25,21 @@ class TokenActions(DeskCommands):
         self.run_command(perform)
 
     def action_check_in(self) -> None:
-        if (token := self.selected_token) is not None:
+        if (token := self.selection.token) is not None:
             self._token_command(token, lambda t, now: self.engine.check_in(t, now=now), "checked in")
 
     def action_complete(self) -> None:
-        if (token := self.selected_token) is not None:
+        if (token := self.selection.token) is not None:
             self._token_command(token, lambda t, now: self.engine.complete(t, now=now),
                                 "consultation completed")
 
     def action_no_show(self) -> None:
-        if (token := self.selected_token) is not None:
+        if (token := self.selection.token) is not None:
             self._token_command(token, lambda t, now: self.engine.no_show(t, now=now),
                                 "marked no-show")
 
     def action_cancel_token(self) -> None:
-        token = self.selected_token
+        token = self.selection.token
         if token is None:
             return
         question = Content.assemble(
@@ -55,7 +55,7 @@ class TokenActions(DeskCommands):
         self.app.push_screen(ConfirmModal("Cancel token", question, yes="Cancel token"), answered)
 
     def action_call_next(self) -> None:
-        doctor = self.doctor(self.selected_doctor_id)
+        doctor = self.doctor(self.selection.doctor_id)
         if doctor is None:
             return
 
@@ -72,7 +72,7 @@ class TokenActions(DeskCommands):
     # -- moving ---------------------------------------------------------------
 
     def action_move(self) -> None:
-        token = self.selected_token
+        token = self.selection.token
         if token is None:
             return
         self.moving = token

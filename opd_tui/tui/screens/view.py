@@ -1,13 +1,18 @@
 """What the desk shows: its panes, and a day read from the engine put into them.
 
 `DeskView` is the bottom layer of the desk screen: the layout, the state the
-other layers share (the day, the snapshot, the selection), and how a snapshot
-of the day becomes widget updates. It reads nothing itself; `live` does.
+other layers share (the snapshot of the day, and the `Selection`: the day on
+show, the doctor, slot and token under the cursor), and how a snapshot of the
+day becomes widget updates. It reads nothing itself; `live` does.
+
+The selection is set here only, from the widgets (`sync_selection`); the other
+layers read `self.selection` and ask for changes with `show_day` and
+`select_later`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
@@ -20,7 +25,6 @@ from textual.widget import Widget
 from textual.widgets import Footer, Static
 
 from ...domain.models import Doctor, DoctorDay, Event, SlotSummary, SlotView, Token
-from ..modals import SearchHit
 from ..widgets import (
     ActivityPane,
     DeskHeader,
@@ -32,6 +36,7 @@ from ..widgets import (
     WaitlistPane,
 )
 from ..widgets.token_tables import TokenTable
+from .selection import Aim, Selection
 
 if TYPE_CHECKING:
     from ...engine import AllocationEngine
@@ -58,7 +63,9 @@ class SlotDetail:
 class DeskView(Screen[None]):
     """The panes and the state the desk's layers share."""
 
-    day: var[date] = var(date.min, init=False)
+    #: What is selected: read by every layer, set only by `sync_selection`,
+    #: `show_day` and `select_later`.
+    selection: var[Selection] = var(Selection(date.min), init=False)
     moving: var[Token | None] = var(None, init=False)
 
     def __init__(self) -> None:
@@ -66,10 +73,6 @@ class DeskView(Screen[None]):
         self.snapshot: DaySnapshot | None = None
         self.detail: SlotDetail | None = None
         self.last_event_id = 0
-        self._token_table: TokenTable | None = None
-        self._jump_to: SearchHit | None = None
-        self._cursor_to_now = True  # a day just opened: put the cursor on the slot under way
-        self._select_token: int | None = None
         self._advanced_minute: datetime | None = None
         self._advancing = False
         self._today: date | None = None  # the day the desk last took for today
@@ -133,7 +136,7 @@ class DeskView(Screen[None]):
     # -- showing --------------------------------------------------------------
 
     def apply(self, snapshot: DaySnapshot, detail: SlotDetail | None) -> None:
-        if snapshot.day != self.day:
+        if snapshot.day != self.selection.day:
             return
         self.snapshot = snapshot
         self.last_event_id = max(self.last_event_id, snapshot.last_event_id)
@@ -146,16 +149,19 @@ class DeskView(Screen[None]):
             self.grid.show(rows, snapshot.slots, shifted)
             self.doctors_pane.show(snapshot.days, counts)
             self._show_empty(snapshot)
-            if self._cursor_to_now and snapshot.slots:
-                self._cursor_to_now = False
+            aim = self.selection.aim
+            if aim is not None and aim.to_now and snapshot.slots:
                 self.grid.select_first_bookable()
-            if self._jump_to is not None:
-                hit, self._jump_to = self._jump_to, None
-                self._select_token = hit.token.id
-                self.grid.select(hit.token.doctor_id, hit.slot.id)
-            if detail is not None and detail.view.id == self._selected_slot_id():
+                aim = replace(aim, to_now=False)
+            if aim is not None and aim.doctor_id is not None:
+                self.grid.select(aim.doctor_id, aim.slot_id)
+                aim = replace(aim, doctor_id=None, slot_id=None)
+            if aim != self.selection.aim:
+                self.selection = self.selection.aiming(aim)
+            self.sync_selection()
+            if detail is not None and detail.view.id == self.selection.slot_id:
                 self.apply_detail(detail)
-            elif self.grid.selected_slot is None:
+            elif self.selection.slot is None:
                 self.apply_detail(None)
 
     def show_activity(self, events: list[Event]) -> None:
@@ -170,11 +176,12 @@ class DeskView(Screen[None]):
     def _show_empty(self, snapshot: DaySnapshot) -> None:
         empty = self.query_one("#empty", Static)
         if not snapshot.days:
-            text = ("No doctors yet.\n\nPress D to add doctors and generate their slots,\n"
-                    "or quit (ctrl+q) and run  opd-tui --demo  for a demo day.")
+            text = ("No doctors yet.\n\nPress D to add doctors and set their week: the next "
+                    "14 days appear,\nor quit (ctrl+q) and run  opd-tui --demo  for a demo day.")
         elif not snapshot.slots:
-            text = (f"No slots on {snapshot.day:%A %d %B}.\n\nPress g to generate the selected "
-                    "doctor's slots, D to manage doctors,\nor [ ] to look at another day.")
+            text = (f"No slots on {snapshot.day:%A %d %B}.\n\nPress D, then w to set a doctor's "
+                    "week (the next 14 days follow it),\ng to make this day's slots by hand, "
+                    "or [ ] to look at another day.")
         else:
             text = ""
         if str(empty.render()) != text:
@@ -204,12 +211,14 @@ class DeskView(Screen[None]):
         self._title(self.waitlist, f"Waitlist ({len(view.waitlist)})")
         self.seated.show(view.seated, detail.etas)
         self.waitlist.show(view.waitlist)
-        if self._select_token is not None:
-            token_id, self._select_token = self._select_token, None
+        aim = self.selection.aim
+        if aim is not None and aim.token_id is not None:
+            self.selection = self.selection.aiming(replace(aim, token_id=None))
             for table in (self.seated, self.waitlist):
-                if table.select(token_id):
+                if table.select(aim.token_id):
                     table.focus()
                     break
+        self.sync_selection()
 
     @staticmethod
     def _title(widget: Widget, text: str) -> None:
@@ -223,16 +232,30 @@ class DeskView(Screen[None]):
             return None
         return next((d.doctor for d in self.snapshot.days if d.doctor.id == doctor_id), None)
 
-    def _selected_slot_id(self) -> int | None:
-        slot = self.grid.selected_slot
-        return slot.id if slot is not None else None
+    # -- the selection --------------------------------------------------------
 
-    @property
-    def selected_doctor_id(self) -> int | None:
-        if self.doctors_pane.has_focus:
-            return self.doctors_pane.selected_doctor_id
-        return self.grid.selected_doctor_id
+    def sync_selection(self) -> None:
+        """Read the selection from the widgets: the doctor of the doctors pane while it
+        has the focus, else of the grid's row; the grid's slot; the token under the
+        cursor of the focused token table."""
+        grid = self.grid
+        doctor_id = (self.doctors_pane.selected_doctor_id if self.doctors_pane.has_focus
+                     else grid.selected_doctor_id)
+        table = self.focused if isinstance(self.focused, TokenTable) else None
+        new = replace(self.selection, doctor_id=doctor_id, slot=grid.selected_slot,
+                      token=table.selected_token if table is not None else None)
+        if new != self.selection:
+            self.selection = new
 
-    @property
-    def selected_token(self) -> Token | None:
-        return self._token_table.selected_token if self._token_table is not None else None
+    def show_day(self, day: date) -> None:
+        """Show another day (the cursor goes to its slot under way)."""
+        if day != self.selection.day:
+            self.selection = self.selection.on_day(day)
+
+    def select_later(self, token_id: int | None = None, *, doctor_id: int | None = None,
+                     slot_id: int | None = None) -> None:
+        """Put the cursor on this token (in this doctor's slot) once the day is read
+        again; the cursor stays where it is when the token is no longer there."""
+        old = self.selection.aim or Aim()
+        self.selection = self.selection.aiming(
+            replace(old, token_id=token_id, doctor_id=doctor_id, slot_id=slot_id))
