@@ -139,6 +139,8 @@ BAD_READS = {
     "doctor_days": (lambda e: e.doctor_days(None), "day"),
     "doctor_days-ids": (lambda e: e.doctor_days(DAY, [True]), "doctor_ids.0"),
     "now_serving": (lambda e: e.now_serving("garbage"), "day"),
+    "doctor_queues": (lambda e: e.doctor_queues("garbage"), "day"),
+    "doctor_queues-ids": (lambda e: e.doctor_queues(DAY, [True]), "doctor_ids.0"),
     "waiting_counts": (lambda e: e.waiting_counts(5), "day"),
     "doctors": (lambda e: e.doctors(active_only="false"), "active_only"),
     "slot_summaries-text": (lambda e: e.slot_summaries(["1"]), "slot_ids.0"),

@@ -67,6 +67,38 @@ def test_search_takes_numbers_and_phones_as_receptionists_type_them(
     assert engine.search("%") == [] and engine.search("_") == []
 
 
+def test_search_finds_a_name_in_any_order_and_a_hospital_number_however_typed(
+    engine: AllocationEngine,
+) -> None:
+    """Issue 9: "Ghosh Kiran" finds Kiran Ghosh, and h187943 finds H-187943."""
+    clinic = make_clinic(engine, 3, code="RAO")
+    kiran = clinic.book(0, "WALKIN", name="Kiran Ghosh", ref="H-187943")
+    clinic.book(0, "ONLINE", name="Kiran Rao")
+    for typed in ("Ghosh Kiran", "kiran ghosh", "  GHOSH   kir ", "gho kir"):
+        assert [t.id for t in engine.search(typed)] == [kiran.id], typed
+    for typed in ("h187943", "H-187943", "h-187943", "H 187943", "187943"):
+        assert [t.id for t in engine.search(typed)] == [kiran.id], typed
+    assert engine.search("ghosh rao") == []  # every word must be in the one name
+
+
+def test_doctor_queues_tell_who_is_with_the_doctor_and_how_many_wait_in_the_hall(
+    engine: AllocationEngine,
+) -> None:
+    rao = make_clinic(engine, 3, code="RAO")
+    khan = make_clinic(engine, 3, code="KHAN")
+    make_clinic(engine, 3, code="IYER").book(0, "ONLINE", name="Not yet here")
+    first, second, third = (rao.book(0, "WALKIN", name=n) for n in ("Ravi", "Sita", "Gopal"))
+    for token in (first, second, third):
+        engine.check_in(token.id, now=at(9, 1))
+    called = engine.call_next(rao.doctor.id, now=at(9, 5))
+    engine.check_in(khan.book(0, "PAID", name="Leela").id, now=at(9, 6))
+    queues = {q.doctor_id: q for q in engine.doctor_queues(DAY)}
+    assert set(queues) == {rao.doctor.id, khan.doctor.id}  # Dr Iyer's patient is not here
+    assert (queues[rao.doctor.id].with_doctor, queues[rao.doctor.id].in_hall) == (called.number, 2)
+    assert (queues[khan.doctor.id].with_doctor, queues[khan.doctor.id].in_hall) == (None, 1)
+    assert engine.doctor_queues(DAY, [khan.doctor.id]) == [queues[khan.doctor.id]]
+
+
 def test_slot_summaries_tell_whether_a_slot_takes_bookings(engine: AllocationEngine) -> None:
     """Closed and ended slots are not bookable; full and overbooked ones are."""
     clinic = make_clinic(engine, 1, 1, 1)

@@ -90,6 +90,16 @@ class DoctorDay(_View):
     closed_slots: int
 
 
+class DoctorQueue(_View):
+    """Who is with a doctor now and how many wait in the hall, for the desk's doctor rows."""
+
+    doctor_id: int
+    #: The token number in consultation, if any.
+    with_doctor: str | None = None
+    #: Checked in and not yet called.
+    in_hall: int = 0
+
+
 class NowServing(_View):
     """The public board: token numbers only, never names."""
 

@@ -26,6 +26,7 @@ from ..domain.models import (
     DaySummary,
     Doctor,
     DoctorDay,
+    DoctorQueue,
     Event,
     NowServing,
     Slot,
@@ -365,6 +366,40 @@ class Reader:
 
         return self._read(query)
 
+    def doctor_queues(
+        self, day: date, doctor_ids: Iterable[int] | None = None
+    ) -> list[DoctorQueue]:
+        """Per doctor (or these doctors) with a patient in consultation or in the hall on
+        `day`: the token number with the doctor now, and how many are checked in and
+        wait to be called. A doctor with neither is left out."""
+        req = inputs.validate(inputs.DoctorDaysQuery, day=day, doctor_ids=doctor_ids)
+        only = None if req.doctor_ids is None else sorted(set(req.doctor_ids))
+
+        def query(conn: Connection) -> list[DoctorQueue]:
+            where = [S.c.day == req.day, T.c.status.in_(
+                [TokenStatus.IN_CONSULTATION.value, TokenStatus.CHECKED_IN.value])]
+            if only is not None:
+                where.append(T.c.doctor_id.in_(only))
+            rows = conn.execute(
+                select(T.c.doctor_id, T.c.status, T.c.number)
+                .select_from(T.join(S, S.c.id == T.c.slot_id))
+                .where(*where)
+                .order_by(T.c.doctor_id, T.c.id)
+            )
+            with_doctor: dict[int, str] = {}
+            in_hall: Counter[int] = Counter()
+            for doctor_id, status, number in rows:
+                if status == TokenStatus.IN_CONSULTATION.value:
+                    with_doctor.setdefault(doctor_id, number)
+                else:
+                    in_hall[doctor_id] += 1
+            return [
+                DoctorQueue(doctor_id=d, with_doctor=with_doctor.get(d), in_hall=in_hall[d])
+                for d in sorted(set(with_doctor) | set(in_hall))
+            ]
+
+        return self._read(query)
+
     def emergency_slot(self, doctor_id: int, now: datetime | None = None) -> SlotSummary | None:
         """Where an emergency for this doctor would go now (rule 2), for a desk to
         show before it confirms; None when the doctor has no open slot left today."""
@@ -385,20 +420,24 @@ class Reader:
 
     def search(self, text: str, day: date | None = None, limit: int = 50) -> list[Token]:
         """Tokens by number (`RAO-014`, `rao-14`, `rao14`, or just `14`), hospital number
-        or phone (whole, or four or more of its characters: spaces do not count), or a
-        part of the name."""
+        or phone however it is typed (`h187943` finds `H-187943`; whole, or four or more
+        of its characters: spaces do not count), or the name: every word typed is a
+        part of it, in any order (`ghosh kiran` finds Kiran Ghosh)."""
         req = inputs.validate(inputs.SearchQuery, text=text, day=day, limit=limit)
         needle, day, limit = req.text, req.day, req.limit
-        if not needle:
+        words = needle.lower().split()
+        if not words:
             return []
         squeezed = "".join(needle.split())
         try:  # a whole phone number in any spelling finds its normal form
             ref = patient_key(squeezed)
         except ValueError:  # a name, or a part of a number
             ref = squeezed.upper()
+        name = func.lower(T.c.patient_name)
         matches = [
             T.c.patient_key == ref,
-            func.lower(T.c.patient_name).like(f"%{escape_like(needle.lower())}%", escape="\\"),
+            and_(*(name.like(f"%{escape_like(word)}%", escape="\\")
+                   for word in words)),
         ]
         if (number := typed_number(needle)) is not None:
             matches.append(T.c.number == number)
