@@ -334,16 +334,19 @@ async def test_the_board_shows_numbers_never_names(day: World) -> None:
         assert "Dr Farah Khan · Room 301" in shown
 
 
-async def test_the_board_fits_80x24_with_one_line_per_doctor(day: World) -> None:
+async def test_the_board_keeps_big_numbers_at_80x24_and_pages_instead(day: World) -> None:
     for n in range(5):
         day.engine.add_doctor(f"Doctor {'ABCDE'[n]}", f"D{n}", "General Medicine")
-    day.engine.call_next(day.khan.id, now=NOW)
+    day.engine.check_in(day.asha.id, now=NOW)
+    day.engine.call_next(day.rao.id, now=NOW)
     async with kiosk_open(day.engine, size=(80, 24)) as pilot:
         board = pilot.app.screen.query_one(NowServingBoard)
-        assert board.has_class("-compact")
-        shown = screen_text(pilot.app)
-        assert "KHAN-001" in shown
-        assert all(f"Dr Doctor {c}" in shown for c in "ABCDE")
+        assert board.has_class("-cards") and board.pages > 1
+        assert f"page 1 of {board.pages}" in screen_text(pilot.app)
+        rao = card(pilot.app, day.rao)
+        assert rao.display  # Dr Rao's card is on the first page, its number big
+        assert "RAO-001" not in screen_text(pilot.app)
+        assert rao.query_one(BigText).text == "RAO-001"
 
 
 async def test_the_board_follows_a_call_made_by_another_engine(sqlite_url: str) -> None:

@@ -1,6 +1,7 @@
 """What the kiosk looks like, pinned by SVG snapshots (pytest-textual-snapshot).
 
-Fixed data (the demo day of 10 March 2025, seeded) and a fixed clock (10:40).
+Fixed data (the demo day of 10 March 2025, seeded), a fixed clock (10:40) and a
+timer that stands still.
 Update after a deliberate change with
 `pytest tests/tui/test_kiosk_snapshots.py --snapshot-update`.
 """
@@ -13,16 +14,21 @@ from opd_tui.demo import demo_now
 from opd_tui.engine import AllocationEngine
 from opd_tui.errors import DatabaseUnavailable
 from opd_tui.tui.kiosk import KioskApp
+from opd_tui.tui.kiosk.board import PAGE_SECONDS
 from opd_tui.tui.screenshot_tools import DAY, settle
 
 from .conftest import eventually, keys
+from .test_kiosk import HandTimer
 from .test_kiosk_database_down import FaultyEngine
 
 SMALL, LARGE = (80, 24), (120, 40)
 
 
 def kiosk(engine: AllocationEngine, **kwargs) -> KioskApp:
+    """The kiosk at 10:40, its timer standing still: a slow machine never turns the
+    board's page or ends a highlight while the picture is taken."""
     now = demo_now(DAY)
+    kwargs.setdefault("timer", lambda: 0.0)
     return KioskApp(engine, clock=lambda: now, hospital="City Hospital OPD",
                     idle_seconds=600, **kwargs)
 
@@ -31,6 +37,29 @@ class TestBoard:
     @pytest.mark.parametrize("size", [SMALL, LARGE], ids=["80x24", "120x40"])
     def test_board(self, snap_compare, demo_engine: AllocationEngine, size) -> None:  # noqa: ANN001
         assert snap_compare(kiosk(demo_engine), terminal_size=size, run_before=keys())
+
+    def test_the_next_page(self, snap_compare, demo_engine: AllocationEngine) -> None:  # noqa: ANN001
+        timer = HandTimer()
+
+        async def next_page(pilot) -> None:  # noqa: ANN001
+            await settle(pilot)
+            timer.advance(PAGE_SECONDS)
+            assert await eventually(pilot, lambda: pilot.app.screen.board.page == 1)
+            await settle(pilot)
+
+        assert snap_compare(kiosk(demo_engine, timer=timer), terminal_size=SMALL,
+                            run_before=next_page)
+
+    def test_a_new_call_stands_out(self, snap_compare, demo_engine: AllocationEngine) -> None:  # noqa: ANN001
+        async def call_rao(pilot) -> None:  # noqa: ANN001
+            await settle(pilot)
+            [rao] = [d for d in demo_engine.doctors() if d.code == "RAO"]
+            demo_engine.call_next(rao.id, now=demo_now(DAY))
+            board = pilot.app.screen.board
+            assert await eventually(pilot, lambda: any(c.called for c in board.cards()))
+            await settle(pilot)
+
+        assert snap_compare(kiosk(demo_engine), terminal_size=LARGE, run_before=call_rao)
 
 
 class TestTakingAToken:

@@ -3,9 +3,9 @@
 `KioskApp` takes the engine it works on and, for tests and screenshots, a
 clock of their own. Without one, the engine's clock decides (rule 18): the
 kiosk passes no `now`, so on a shared database this terminal's clock never
-books or finalises anything. Idle time, the PIN lockout and the booking deadline
-are measured on a second clock, `timer` (seconds, monotonic), which tests
-advance by hand instead of waiting.
+books or finalises anything. Idle time, the PIN lockout, the booking deadline
+and the board's page turns and call highlights are measured on a second clock,
+`timer` (seconds, monotonic), which tests advance by hand instead of waiting.
 
 Locked down: the app binds no key of Textual's own (`inherit_bindings=False`:
 no ctrl+q quit, no ctrl+c help), has no command palette, and its screens bind

@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from .app import KioskApp
 
 BACK = "ESC  go back"
+BOARD_TITLE = "NOW SERVING"
 #: The board's one line while its reads fail.
 TROUBLE = "Cannot reach the database — tokens are paused; please ask at the desk"
 
@@ -62,6 +63,10 @@ class Masthead(Horizontal):
 
     def on_mount(self) -> None:
         self.set_interval(1.0, self.tick)
+
+    def retitle(self, title: str) -> None:
+        self.title_text = title
+        self.query_one("#screen-title", Label).update(title)
 
     def tick(self) -> None:
         app: KioskApp = self.app  # type: ignore[assignment]
@@ -102,9 +107,9 @@ class StartScreen(KioskScreen):
         self._polling = False
 
     def compose(self) -> ComposeResult:
-        yield Masthead("NOW SERVING")
+        yield Masthead(BOARD_TITLE)
         yield Label(TROUBLE, id="board-trouble")
-        yield NowServingBoard(id="board")
+        yield NowServingBoard(timer=self.kiosk.timer, id="board")
         with Center(id="call"):
             yield Label(Content.assemble("Press  ", (" ENTER ", "reverse"), "  to take a token"),
                         id="call-text")
@@ -182,6 +187,18 @@ class StartScreen(KioskScreen):
 
     def show_trouble(self) -> None:
         self.add_class("-paused")
+
+    @on(NowServingBoard.PageShown)
+    def show_page_number(self, event: NowServingBoard.PageShown) -> None:
+        title = BOARD_TITLE
+        if event.pages > 1:
+            title += f"  ·  page {event.page} of {event.pages}"
+        self.query_one(Masthead).retitle(title)
+
+    @on(NowServingBoard.TokensCalled)
+    def ring_bell(self) -> None:
+        """Once per refresh that called anyone, however many: the hall looks up."""
+        self.app.bell()
 
 
 # -- one question per screen --------------------------------------------------
