@@ -6,7 +6,8 @@ every answer. The same workload runs over the project's engine setup or over a
 naive SQLAlchemy engine (`ENGINE_SETUPS`), which is how the benchmark and
 test_concurrency measure why every write starts with BEGIN IMMEDIATE.
 `stream` books until it is killed (test_crash); `open_fresh` opens a brand-new
-database (test_migrations).
+database (test_migrations); `generate` calls ensure_days (test_rosters);
+`clerk` mixes bookings with corrections and reassignment (test_concurrency).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import multiprocessing
 import random
 import time
 import traceback
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
@@ -41,7 +42,7 @@ def _naive_sqlite(url: str, begin: str | None) -> Engine:
     engine = create_engine(url, connect_args=connect_args)
 
     @event.listens_for(engine, "connect")
-    def _pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001
+    def _pragmas(dbapi_connection, _record) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=10000")
@@ -51,7 +52,7 @@ def _naive_sqlite(url: str, begin: str | None) -> Engine:
     if begin is not None:
 
         @event.listens_for(engine, "begin")
-        def _begin(connection) -> None:  # noqa: ANN001
+        def _begin(connection) -> None:
             connection.exec_driver_sql(begin)
 
     return engine
@@ -71,7 +72,7 @@ def count_locked(engine: Engine, seen: dict[str, int]) -> None:
     deadlock_timeout, 1 s by default)."""
 
     @event.listens_for(engine, "handle_error")
-    def _on_error(context) -> None:  # noqa: ANN001
+    def _on_error(context) -> None:
         error = context.original_exception
         if "locked" in str(error).lower():
             seen["locked"] = seen.get("locked", 0) + 1
@@ -162,6 +163,81 @@ def open_fresh(url: str, barrier: Any, results: Any) -> None:
         results.put({"ok": False, "error": traceback.format_exc()})
 
 
+def generate(url: str, until: date, now: datetime, barrier: Any, results: Any) -> None:
+    """Generate the rostered days up to `until` at the same moment as other desks."""
+    report: dict[str, Any] = {"ok": True, "made": []}
+    try:
+        eng = AllocationEngine.open(url)
+        barrier.wait(timeout=60)
+        made = eng.ensure_days(until, now=now)
+        report["made"] = [(s.doctor_id, s.start.isoformat()) for s in made]
+        eng.close()
+    except Exception:  # noqa: BLE001 - every failure is reported
+        report = {"ok": False, "error": traceback.format_exc(), "made": []}
+    results.put(report)
+
+
+def clerk(url: str, desk_no: int, plan: dict[str, Any], barrier: Any, results: Any) -> None:
+    """A desk's morning with its mistakes: books (some emergencies), cancels its own
+    tokens, reinstates some of them (rule 21), and now and then hands one doctor's
+    day to the other (rule 20), all at once with the other desks."""
+    report: dict[str, Any] = {
+        "desk": desk_no, "requests": 0, "answers": 0, "bookings": [], "cancelled": [],
+        "reinstated": [], "reassigned": 0, "errors": [], "deadlocks": 0,
+    }
+    seen = {"locked": 0, "deadlocks": 0}
+    try:
+        engine = connect(url)
+        count_locked(engine, seen)
+        eng = AllocationEngine(engine)
+        rng = random.Random(1000 + desk_no)
+        now: datetime = plan["now"]
+        slots: list[tuple[int, int]] = plan["slots"]
+        doctors = sorted({d for _, d in slots})
+        live: list[int] = []
+        cancelled: list[int] = []
+        barrier.wait(timeout=60)
+        n = 0
+        while n < plan["bookings"]:
+            report["requests"] += 1
+            roll = rng.random()
+            try:
+                if roll < plan.get("reassign_rate", 0.04):
+                    absent, colleague = rng.sample(doctors, 2)
+                    moved = eng.reassign(absent, colleague, now.date(), now=now)
+                    report["reassigned"] += len(moved)
+                elif roll < 0.16 and live:
+                    token = eng.cancel(live.pop(rng.randrange(len(live))), now=now)
+                    assert token.status == "CANCELLED", token
+                    cancelled.append(token.id)
+                elif roll < 0.26 and cancelled:
+                    token_id = cancelled.pop(rng.randrange(len(cancelled)))
+                    token = eng.reinstate(token_id, f"desk {desk_no} cancelled the wrong one",
+                                          now=now)
+                    assert token.status in ("BOOKED", "WAITLISTED"), token
+                    report["reinstated"].append(token.id)
+                    live.append(token.id)
+                else:
+                    n += 1
+                    slot_id, doctor_id = rng.choice(slots)
+                    name = f"Desk{desk_no} Patient {n}"
+                    if rng.random() < 0.05:
+                        token = eng.emergency(doctor_id, name, slot_id=slot_id, now=now)
+                    else:
+                        token = eng.book(slot_id, name, rng.choice(SOURCE_MIX[:-1]), now=now)
+                    report["bookings"].append({"id": token.id, "number": token.number})
+                    live.append(token.id)
+                report["answers"] += 1
+            except Exception as error:  # noqa: BLE001 - every failure is reported
+                report["errors"].append(f"{type(error).__name__}: {error}")
+        report["cancelled"] = cancelled
+        eng.close()
+    except Exception:  # noqa: BLE001
+        report["errors"].append(traceback.format_exc())
+    report["deadlocks"] = seen["deadlocks"]
+    results.put(report)
+
+
 # -- the parent's side -----------------------------------------------------------
 
 DAY = datetime(2026, 3, 2)
@@ -241,3 +317,35 @@ def audit(url: str, reports: list[dict[str, Any]]) -> dict[str, Any]:
         "invariant_broken": broken,
         "seconds": max((r["seconds"] for r in reports), default=0.0),
     }
+
+
+def _spawn_all(target: Any, argsets: list[tuple[Any, ...]], timeout: float) -> list[Any]:
+    """Start one spawned process per argument tuple (each gets the shared barrier and
+    results queue appended), and collect one report from each."""
+    ctx = multiprocessing.get_context("spawn")
+    barrier = ctx.Barrier(len(argsets))
+    results = ctx.Queue()
+    procs = [ctx.Process(target=target, args=(*args, barrier, results), daemon=True)
+             for args in argsets]
+    for p in procs:
+        p.start()
+    try:
+        return [results.get(timeout=timeout) for _ in procs]
+    finally:
+        for p in procs:
+            p.join(timeout=30)
+            if p.is_alive():
+                p.kill()
+
+
+def run_ensure_days(url: str, until: date, now: datetime, processes: int = 3,
+                    timeout: float = 120) -> list[dict[str, Any]]:
+    """`processes` desks calling ensure_days(until) at the same moment."""
+    return _spawn_all(generate, [(url, until, now)] * processes, timeout)
+
+
+def run_clerks(url: str, plan: dict[str, Any], desks: int = 4,
+               timeout: float = 180) -> list[dict[str, Any]]:
+    """`desks` clerks at once; their reports, by desk number."""
+    reports = _spawn_all(clerk, [(url, n, plan) for n in range(desks)], timeout)
+    return sorted(reports, key=lambda r: r["desk"])

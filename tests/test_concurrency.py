@@ -23,16 +23,18 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
+import _proc_workers as workers
+import pytest
+from invariants import check_invariants
 from sqlalchemy import event
 
-import _proc_workers as workers
-from invariants import check_invariants
 from opd_tui.engine import AllocationEngine
 
 DESKS = 4
 BOOKINGS_PER_DESK = 110
 
 
+@pytest.mark.slow
 def test_four_desks_lose_nothing_and_never_overfill(backend_url: str) -> None:
     plan = workers.prepare_day(backend_url, BOOKINGS_PER_DESK)
     reports = workers.run_desks(backend_url, "project", plan, desks=DESKS)
@@ -79,6 +81,7 @@ def test_four_desks_lose_nothing_and_never_overfill(backend_url: str) -> None:
         assert locked == 0, f"BEGIN IMMEDIATE desks hit 'database is locked' {locked} times"
 
 
+@pytest.mark.slow
 def test_four_desks_racing_for_three_seats_never_overfill(backend_url: str) -> None:
     """The tightest race: no emergencies, no cancels, three seats a slot. Every
     desk's seat count must be read after it holds the slot's lock, never from a
@@ -101,6 +104,7 @@ def test_four_desks_racing_for_three_seats_never_overfill(backend_url: str) -> N
         eng.close()
 
 
+@pytest.mark.slow
 def test_postgres_desks_never_deadlock(pg_url: str) -> None:
     """Commands lock what they touch in one order, so desks queue instead of
     deadlocking: every deadlock PostgreSQL breaks costs its desks a stall of
@@ -117,6 +121,54 @@ def test_postgres_desks_never_deadlock(pg_url: str) -> None:
         f"{deadlocks} deadlocks among {DESKS} desks x 40 bookings; "
         f"{DESKS * 40 / seconds:.0f} bookings/s"
     )
+
+
+@pytest.mark.slow
+def test_desks_correcting_and_reassigning_while_others_book(backend_url: str) -> None:
+    """Four desks book, cancel, reinstate (rule 21) and hand a doctor's day to the
+    other doctor (rule 20) on the same slots at once. No request is lost or fails,
+    the invariants hold (the log replays to every token), a cancel that was not
+    taken back stays a cancel, a reinstated token is live, and tokens handed over
+    keep their numbers (unique per doctor code and day)."""
+    plan = workers.prepare_day(backend_url, 50, capacity=8)
+    reports = workers.run_clerks(backend_url, plan, desks=DESKS)
+
+    errors = {r["desk"]: r["errors"] for r in reports if r["errors"]}
+    assert not errors, f"desks saw errors: {errors}"
+    for r in reports:
+        assert r["requests"] == r["answers"], f"desk {r['desk']}: a request went unanswered"
+    assert sum(len(r["reinstated"]) for r in reports) > 0, "no desk reinstated anyone"
+    assert sum(r["reassigned"] for r in reports) > 0, "no reassign moved anyone"
+    booked = [b for r in reports for b in r["bookings"]]
+    numbers = [b["number"] for b in booked]
+    assert len(set(numbers)) == len(numbers), "a token number was handed out twice"
+
+    eng = AllocationEngine.open(backend_url)
+    try:
+        checked = check_invariants(eng, workers.NOW)
+        assert set(checked.tokens) == {b["id"] for b in booked}, "tokens lost or made up"
+        for b in booked:  # a reassigned token keeps its number
+            assert checked.tokens[b["id"]].number == b["number"]
+        for r in reports:
+            for token_id in r["cancelled"]:
+                assert checked.tokens[token_id].status == "CANCELLED"
+            still_reinstated = set(r["reinstated"]) - set(r["cancelled"])
+            for token_id in still_reinstated:
+                assert checked.tokens[token_id].status in ("BOOKED", "WAITLISTED")
+        kinds = {e.kind for e in checked.events}
+        assert {"REINSTATED", "REASSIGNED", "WAITLISTED", "PROMOTED"} <= kinds, kinds
+        moved_doctor = [t for t in checked.tokens.values()
+                        if not t.number.startswith(_code_of(eng, t.doctor_id))]
+        assert moved_doctor, "no token sits with the other doctor after reassign"
+    finally:
+        eng.close()
+    if backend_url.startswith("postgresql"):
+        deadlocks = sum(r["deadlocks"] for r in reports)
+        assert deadlocks == 0, f"{deadlocks} deadlocks between booking and reassigning desks"
+
+
+def _code_of(eng: AllocationEngine, doctor_id: int) -> str:
+    return eng.doctor(doctor_id).code + "-"
 
 
 # -- why every write starts with BEGIN IMMEDIATE ---------------------------------
@@ -139,7 +191,7 @@ def _interleave(url: str, setup: str) -> dict[str, object]:
     b_finished = threading.Event()
 
     @event.listens_for(engines["A"], "before_cursor_execute")
-    def _stop_before_first_write(conn, cursor, statement, *args) -> None:  # noqa: ANN001
+    def _stop_before_first_write(conn, cursor, statement, *args) -> None:
         writes = statement.lstrip().upper().startswith(("UPDATE", "INSERT"))
         if writes and not a_is_writing.is_set():
             a_is_writing.set()
