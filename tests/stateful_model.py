@@ -111,13 +111,6 @@ class Model:
 
     # -- one command: all or nothing -----------------------------------------
 
-    #: ENGINE DEVIATION (reported): set_doctor_active takes `now` (SPEC §5), so by
-    #: "the clock never runs backwards" a later command with an earlier `now`
-    #: should be evaluated at its time; the engine does not move the stored clock
-    #: for it (and its DOCTOR_UPDATED event may then stand before earlier-dated
-    #: events in the log). The model follows the engine here.
-    CLOCK_FREE = frozenset({"set_doctor_active"})
-
     def run(self, requested_now: datetime, command: str, *args: object, **kwargs: object) -> object:
         """Run `command` at `requested_now` as one transaction (rule: no backwards clock)."""
         saved = copy.deepcopy((self.slots, self.tokens, self.last_number, self.active,
@@ -128,8 +121,7 @@ class Model:
         except Refused:
             (self.slots, self.tokens, self.last_number, self.active, self.patients) = saved
             raise
-        if command not in self.CLOCK_FREE:
-            self.clock = self.now
+        self.clock = self.now
         return result
 
     # -- what the rules read -------------------------------------------------

@@ -191,8 +191,6 @@ def test_activating_a_doctor_takes_true_or_false_only(active):
     assert inputs.validate(inputs.DoctorActive, doctor_id=1, active=False).active is False
 
 
-@pytest.mark.xfail(reason="to be wired: set_doctor_active validates with inputs.DoctorActive",
-                   strict=False)
 def test_set_doctor_active_refuses_the_word_false(engine, clinic):
     events = engine.events()
     with pytest.raises(InvalidInput):

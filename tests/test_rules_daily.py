@@ -156,6 +156,11 @@ def test_a_clock_pushed_ahead_is_refused_with_both_times_then_reset(
 
     with pytest.raises(ClockAhead) as refused:
         engine.book(slot.id, "Next Patient", "WALKIN")
+    for takes_now in (lambda: engine.set_doctor_active(doctor.id, False),
+                      lambda: engine.ensure_days(datetime.now().date()),
+                      lambda: engine.advance()):
+        with pytest.raises(ClockAhead):
+            takes_now()
 
     assert f"{pushed:%Y-%m-%d %H:%M}" in str(refused.value)
     assert f"{datetime.now():%Y-%m-%d}" in str(refused.value)
@@ -211,7 +216,7 @@ def test_an_inactive_doctors_slots_take_nothing_new(engine: AllocationEngine) ->
     other = make_clinic(engine, 2, code="OT")
     held = clinic.book(0, "ONLINE")
     elsewhere = other.book(0, "ONLINE", name="Elsewhere")
-    engine.set_doctor_active(clinic.doctor.id, False)
+    engine.set_doctor_active(clinic.doctor.id, False, now=BEFORE_OPD)
     before = engine.last_event_id()
 
     attempts = [
@@ -233,13 +238,13 @@ def test_an_inactive_doctors_slots_take_nothing_new(engine: AllocationEngine) ->
     engine.check_in(held.id, now=at(9))
     assert engine.call_next(clinic.doctor.id, now=at(9, 1)).id == held.id
 
-    engine.set_doctor_active(clinic.doctor.id, True)
+    engine.set_doctor_active(clinic.doctor.id, True, now=BEFORE_OPD)
     assert clinic.book(1, "PAID").status == TokenStatus.BOOKED
 
 
 def test_set_doctor_active_takes_only_a_real_bool(engine: AllocationEngine) -> None:
     clinic = make_clinic(engine, 2)
-    engine.set_doctor_active(clinic.doctor.id, False)
+    engine.set_doctor_active(clinic.doctor.id, False, now=BEFORE_OPD)
     with pytest.raises(InvalidInput):
         engine.set_doctor_active(clinic.doctor.id, "false")  # type: ignore[arg-type]
     assert not engine.doctor(clinic.doctor.id).active
@@ -284,7 +289,7 @@ def test_reassign_to_an_inactive_doctor_is_refused(engine: AllocationEngine) -> 
     absent = make_clinic(engine, 2, code="AB")
     colleague = make_clinic(engine, 2, code="CO")
     token = absent.book(0, "ONLINE")
-    engine.set_doctor_active(colleague.doctor.id, False)
+    engine.set_doctor_active(colleague.doctor.id, False, now=BEFORE_OPD)
     with pytest.raises(DoctorInactive):
         engine.reassign(absent.doctor.id, colleague.doctor.id, DAY, now=BEFORE_OPD)
     assert engine.token(token.id).doctor_id == absent.doctor.id

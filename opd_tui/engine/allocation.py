@@ -142,14 +142,18 @@ class AllocationEngine(Corrections, Timetable, Reports):
         """Rule 19: a deactivated doctor's slots take nothing new; the tokens they
         already hold stay and can still be checked in, called, moved or reassigned."""
         req = inputs.validate(inputs.DoctorActive, doctor_id=doctor_id, active=active)
-        return self._update_doctor(req.doctor_id, {"active": req.active}, now)
+        return self._update_doctor(req.doctor_id, {"active": req.active}, now, moves_clock=True)
 
     def _update_doctor(
         self,
         doctor_id: int,
         values: dict[str, Any],
         now: datetime | None = None,
+        *,
+        moves_clock: bool = False,
     ) -> Doctor:
+        """`moves_clock`: a command that takes `now` (rule 18), not a change of details."""
+
         def work(unit: Unit) -> Doctor:
             d = schema.doctors
             unit.lock_doctor(doctor_id)
@@ -159,7 +163,7 @@ class AllocationEngine(Corrections, Timetable, Reports):
                                 changed=sorted(values))
             return doctor_from_row(unit.conn.execute(select(d).where(d.c.id == doctor_id)).one())
 
-        return self._command(work, now, moves_clock=False)
+        return self._command(work, now, moves_clock=moves_clock)
 
     # -- booking --------------------------------------------------------------
 

@@ -254,7 +254,9 @@ class Timetable(Transactions):
                     day += timedelta(days=1)
             return made
 
-        return self._command(work, now, moves_clock=False)
+        # Takes `now` (it decides what "today" is), so a clock pushed ahead refuses
+        # it as it refuses every such command (rule 18).
+        return self._command(work, now)
 
 
 def _roster(row: object) -> Roster:
