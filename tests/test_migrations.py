@@ -188,7 +188,8 @@ def test_opening_an_up_to_date_database_changes_nothing(backend_url: str) -> Non
         again.close()
 
 
-@pytest.mark.parametrize("round_", range(3))
+@pytest.mark.parametrize(
+    "round_", [0, *(pytest.param(n, marks=pytest.mark.slow) for n in (1, 2))])
 def test_two_desks_opening_a_new_sqlite_file_at_once_both_succeed(
     tmp_path: Path, round_: int
 ) -> None:

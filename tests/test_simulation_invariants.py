@@ -58,7 +58,8 @@ def _play_checking_every_step(config: SimulationConfig) -> Simulation:
 
 @pytest.mark.parametrize(
     ("doctors", "capacity", "seed"),
-    [(1, 2, seed) for seed in range(1, 7)] + [(2, 2, 7), (2, 3, 8), (3, 1, 9)],
+    [(1, 2, seed) for seed in range(1, 7)]
+    + [pytest.param(*big, marks=pytest.mark.slow) for big in [(2, 2, 7), (2, 3, 8), (3, 1, 9)]],
 )
 def test_invariants_hold_after_every_step_of_a_stressed_day(
     doctors: int, capacity: int, seed: int

@@ -7,10 +7,13 @@ so the proof stays quick.
 
 from __future__ import annotations
 
+import pytest
+
 from invariants import check_invariants
 from opd_tui.simulation import Simulation, SimulationConfig
 
 
+@pytest.mark.slow
 def test_a_hundred_and_twenty_doctors_play_a_morning() -> None:
     config = SimulationConfig(seed=21, doctors=120, sessions="09:00-11:00", capacity=4,
                               walkins_per_doctor=3, walkin_closes="10:30")

@@ -11,24 +11,80 @@ The demo day (`demo_engine`) is what the snapshots and the screenshots show.
 
 from __future__ import annotations
 
+import asyncio
+import inspect
+import time as wall_clock
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
-import time as wall_clock
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
 import pytest
+from textual.app import App
 from textual.pilot import Pilot
+from textual.worker import WorkerCancelled
 
 from opd_tui.domain.models import Doctor, Slot, Token
 from opd_tui.engine import AllocationEngine
 from opd_tui.tui.desk import DeskApp
-from opd_tui.tui.screenshot_tools import demo_day, settle
+from opd_tui.tui.screenshot_tools import demo_day
 from opd_tui.tui.screenshot_tools import press as press_each
 
 DAY = date(2025, 3, 10)
 NOW = datetime(2025, 3, 10, 10, 30)
 EARLY = datetime(2025, 3, 10, 8, 0)
+
+#: How long a test waits, in wall-clock seconds, for the app to settle or for a
+#: change to show before it fails saying what it waited for. Generous on purpose:
+#: a loaded machine only makes a test wait longer, never fail; the tests prove the
+#: change arrives, how fast is the benchmarks' business (tests/benchmarks/).
+PATIENCE_SECONDS = 60.0
+
+
+class Deadline:
+    """A wall-clock deadline for one wait (never a count of rounds: under load each
+    round takes longer, and a count runs out while the app is still working)."""
+
+    def __init__(self, what: str, seconds: float = PATIENCE_SECONDS) -> None:
+        self.what = what
+        self.seconds = seconds
+        self._ends = wall_clock.monotonic() + seconds
+
+    @property
+    def passed(self) -> bool:
+        return wall_clock.monotonic() > self._ends
+
+    def fail(self, detail: str = "") -> None:
+        raise AssertionError(f"gave up waiting {self.seconds:g} s (wall clock) for {self.what}"
+                             + (f": {detail}" if detail else ""))
+
+
+async def workers_done(app: App, deadline: Deadline) -> None:
+    """Wait for each of the app's workers to finish (one cancelled by a newer errand is
+    done too); a worker's error is raised; one still running at the deadline fails."""
+    for worker in list(app.workers):
+        while not worker.is_finished:
+            if deadline.passed:
+                deadline.fail(f"worker {worker.name!r} ({worker.group}) is still {worker.state.name}")
+            await asyncio.sleep(0.01)
+        try:
+            await worker.wait()
+        except WorkerCancelled:
+            pass
+
+
+async def settle(pilot: Pilot, seconds: float = PATIENCE_SECONDS) -> None:
+    """Let the app's workers finish and the screen catch up: at least three rounds, and
+    more while a worker is still running (an answer may start another errand)."""
+    deadline = Deadline("the app to settle", seconds)
+    rounds = 0
+    while rounds < 3 or any(not w.is_finished for w in pilot.app.workers):
+        if deadline.passed:
+            deadline.fail(f"workers still running: {[w.name for w in pilot.app.workers]}")
+        await pilot.pause()
+        await workers_done(pilot.app, deadline)
+        rounds += 1
+    await pilot.pause()
 
 
 @dataclass
@@ -110,20 +166,25 @@ async def type_text(pilot: Pilot, text: str) -> None:
     await pilot.press(*[{" ": "space"}.get(ch, ch) for ch in text])
 
 
-#: How long a live test waits for a poll to show a change. Generous on purpose:
-#: the tests prove the change arrives; how fast is the benchmarks' business
-#: (tests/benchmarks/bench_desk.py, bench_kiosk.py).
-PATIENCE_SECONDS = 15.0
+def _described(shown: Callable[[], bool]) -> str:
+    """What a wait waits for, from its source (a lambda's line) if it can be read."""
+    try:
+        return " ".join(inspect.getsource(shown).split())
+    except (OSError, TypeError):
+        return getattr(shown, "__qualname__", repr(shown))
 
 
 async def eventually(
-    pilot: Pilot, shown: Callable[[], bool], seconds: float = PATIENCE_SECONDS
+    pilot: Pilot, shown: Callable[[], bool], seconds: float = PATIENCE_SECONDS,
+    what: str | None = None,
 ) -> bool:
-    """Let the app run until `shown()` holds or the wall-clock `seconds` pass."""
-    deadline = wall_clock.monotonic() + seconds
+    """Let the app run until `shown()` holds (then True, so `assert await eventually(...)`
+    reads well); fail with an AssertionError naming `what` once the wall-clock `seconds`
+    have passed."""
+    deadline = Deadline(what or _described(shown), seconds)
     while not shown():
-        if wall_clock.monotonic() > deadline:
-            return False
+        if deadline.passed:
+            deadline.fail()
         await pilot.pause(0.05)
     return True
 
@@ -144,7 +205,7 @@ def keys(*pressed: str) -> Callable[[Pilot], Awaitable[None]]:
 
     async def run(pilot: Pilot) -> None:
         await settle(pilot)
-        await press_each(pilot, pressed)
+        await press_each(pilot, pressed, then=settle)
 
     return run
 

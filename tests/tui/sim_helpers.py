@@ -9,8 +9,9 @@ from datetime import datetime, time
 from textual.pilot import Pilot
 
 from opd_tui.simulation import SimulationConfig
-from opd_tui.tui.screenshot_tools import workers_done
 from opd_tui.tui.simulation import SimulationApp, SimulationScreen
+
+from .conftest import PATIENCE_SECONDS, Deadline, workers_done
 
 DAY_OPENS = datetime(2025, 3, 3, 7, 0)
 MID_DAY = datetime(2025, 3, 3, 10, 40)
@@ -26,14 +27,21 @@ def sim_of(pilot: Pilot) -> SimulationScreen:
     return screen
 
 
-async def settle(pilot: Pilot, screen: SimulationScreen | None = None) -> None:
-    """Until the worker has no errand out or waiting, and the screen has caught up."""
+async def settle(
+    pilot: Pilot, screen: SimulationScreen | None = None, seconds: float = PATIENCE_SECONDS
+) -> None:
+    """Until the worker has no errand out or waiting, and the screen has caught up; an
+    AssertionError if the simulation is still busy after `seconds` of wall clock."""
     screen = screen or sim_of(pilot)
-    for _ in range(500):
+    deadline = Deadline("the simulation's worker to finish its errands", seconds)
+    while True:
         await pilot.pause()
-        await workers_done(pilot.app)
+        await workers_done(pilot.app, deadline)
         if not screen.busy:
             break
+        if deadline.passed:
+            frame = screen.frame
+            deadline.fail(f"still busy, the day at {frame.now if frame else 'nothing yet'}")
     await pilot.pause()
 
 
