@@ -49,6 +49,9 @@ BUSY_TIMEOUT_MS = 15_000
 CONNECT_TIMEOUT_S = 10
 #: Connection option that marks a read-only transaction (deferred BEGIN).
 READ_ONLY = "opd_read_only"
+#: Connection info: this transaction began holding SQLite's write lock (BEGIN
+#: IMMEDIATE), so what it reads cannot change before it commits.
+WRITE_LOCKED = "opd_write_locked"
 SQLITE_HEADER = b"SQLite format 3\x00"
 #: The files SQLite keeps beside a database, holding its latest pages.
 SIDE_FILES = ("-wal", "-shm", "-journal")
@@ -183,10 +186,9 @@ def _sqlite_engine(url: URL) -> Engine:
         if info.get("busy_ms", BUSY_TIMEOUT_MS) != wait:
             connection.connection.driver_connection.execute(f"PRAGMA busy_timeout={wait}")
             info["busy_ms"] = wait
-        if connection.get_execution_options().get(READ_ONLY):
-            connection.exec_driver_sql("BEGIN")
-        else:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        read_only = bool(connection.get_execution_options().get(READ_ONLY))
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+        info[WRITE_LOCKED] = not read_only
 
     return engine
 

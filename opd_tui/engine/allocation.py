@@ -193,7 +193,7 @@ class AllocationEngine(Corrections, Timetable, Reports):
         )
 
         def work(unit: Unit) -> Token:
-            slot = unit.lock_slot_day(req.slot_id)
+            slot = unit.lock_booking(req.slot_id, req.patient_ref)
             return self._seat_new(unit, slot, req, req.source)
 
         return self._command(work, now)
@@ -260,7 +260,7 @@ class AllocationEngine(Corrections, Timetable, Reports):
 
         def work(unit: Unit) -> Token:
             if req.slot_id is not None:
-                slot = unit.lock_slot_day(req.slot_id)
+                slot = unit.lock_booking(req.slot_id, req.patient_ref)
                 if slot.doctor_id != req.doctor_id:
                     raise InvalidInput(
                         f"Slot {slot.id} belongs to another doctor.", field="slot_id"

@@ -28,6 +28,7 @@ from sqlalchemy import (
     Select,
     and_,
     bindparam,
+    case,
     func,
     insert,
     literal_column,
@@ -37,6 +38,7 @@ from sqlalchemy import (
 )
 
 from ..db import schema
+from ..db.connect import WRITE_LOCKED
 from ..domain.enums import LIVE, SEAT_HOLDING, EventKind, SlotStatus, Source, TokenStatus
 from ..domain.errors import ClockAhead, DoctorInactive, NotFound
 from ..domain.inputs import patient_key
@@ -45,6 +47,9 @@ from ..domain.numbers import token_number
 
 T = schema.tokens
 S = schema.slots
+D = schema.doctors
+#: "Not looked up yet", beside None ("looked up: nothing there").
+_UNKNOWN: Any = object()
 
 
 
@@ -175,6 +180,20 @@ _OCCUPANCY = (
     .where(T.c.slot_id == bindparam("slot_id"), status_in(SEAT_HOLDING))
 )
 _READ_CLOCK = select(schema.clock.c.now).where(schema.clock.c.id == 1)
+_AT = bindparam("at", type_=schema.clock.c.now.type)
+#: SQLite: the write lock is held from BEGIN IMMEDIATE, so the clock is moved as the
+#: command starts, in the statement that reads it (the clock never runs backwards).
+_ADVANCE_CLOCK = (
+    update(schema.clock)
+    .where(schema.clock.c.id == 1)
+    .values(
+        now=case(
+            (or_(schema.clock.c.now.is_(None), schema.clock.c.now < _AT), _AT),
+            else_=schema.clock.c.now,
+        )
+    )
+    .returning(schema.clock.c.now)
+)
 _MOVE_CLOCK = (
     update(schema.clock)
     .where(
@@ -266,6 +285,72 @@ _LIVE_TOKEN_OF = (
     .limit(1)
 )
 
+# A booking's one locking read: the slot's day, its doctor's name and standing
+# (rule 19) and, on SQLite, the slot's seat holders and the patient's live token
+# with that doctor that day (rule 15). SQLite holds the write lock before this
+# statement runs, so what it counts is current; on PostgreSQL a count inside the
+# locking SELECT would come from the snapshot taken before waiting for the lock,
+# so there both are read after it, each in a statement of its own.
+_TARGET = S.alias("target")
+_HELD_SLOT = S.alias("held_slot")
+
+
+def _of_target(column: str) -> Any:
+    return (
+        select(_TARGET.c[column]).where(_TARGET.c.id == bindparam("slot_id")).scalar_subquery()
+    )
+
+
+_LOCK_BOOKING = (
+    select(*SLOT_COLUMNS, D.c.name.label("doctor_name"), D.c.active.label("doctor_active"))
+    .join_from(S, D, D.c.id == S.c.doctor_id)
+    .where(S.c.doctor_id == _of_target("doctor_id"), S.c.day == _of_target("day"))
+    .order_by(S.c.id)
+    .with_for_update(key_share=True, of=S)
+)
+_LOCK_BOOKING_COUNTED = _LOCK_BOOKING.add_columns(
+    select(func.count())
+    .select_from(T)
+    .where(T.c.slot_id == bindparam("slot_id"), status_in(SEAT_HOLDING))
+    .scalar_subquery()
+    .label("occupancy"),
+    select(T.c.id)
+    .select_from(T.join(_HELD_SLOT, _HELD_SLOT.c.id == T.c.slot_id))
+    .where(
+        T.c.patient_key == bindparam("key"),
+        T.c.doctor_id == _of_target("doctor_id"),
+        _HELD_SLOT.c.day == _of_target("day"),
+        status_in(LIVE),
+    )
+    .limit(1)
+    .scalar_subquery()
+    .label("held"),
+)
+#: Rule 23's record of a patient, per dialect (the upsert is written differently).
+_RECORD_PATIENT: dict[str, Any] = {}
+
+
+def _record_patient_statement(dialect: str) -> Any:
+    statement = _RECORD_PATIENT.get(dialect)
+    if statement is None:
+        P = schema.patients
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as upsert
+        else:
+            from sqlalchemy.dialects.sqlite import insert as upsert  # type: ignore[assignment]
+        new = upsert(P)
+        statement = _RECORD_PATIENT[dialect] = new.on_conflict_do_update(
+            index_elements=[P.c.ref],
+            set_={
+                "name": new.excluded.name,
+                "age": func.coalesce(new.excluded.age, P.c.age),
+                "sex": func.coalesce(new.excluded.sex, P.c.sex),
+                "updated_at": new.excluded.updated_at,
+            },
+        )
+    return statement
+
+
 _LIVE_OF_DOCTOR_FROM = (
     select(*TOKEN_COLUMNS)
     .select_from(T.join(S, S.c.id == T.c.slot_id))
@@ -296,6 +381,12 @@ def slot_from_row(row: Any) -> SlotState:
         capacity=row.capacity,
         closed=bool(row.closed),
     )
+
+
+def write_locked(conn: Connection) -> bool:
+    """The transaction holds SQLite's write lock since its BEGIN: nothing it reads
+    can change under it (db/connect.py)."""
+    return bool(conn.info.get(WRITE_LOCKED))
 
 
 def read_clock(conn: Connection) -> datetime | None:
@@ -334,18 +425,28 @@ def effective_now(requested: datetime | None, stored: datetime | None,
     return now
 
 
-def command_now(conn: Connection, requested: datetime | None, *, takes_now: bool) -> datetime:
+def command_now(
+    conn: Connection, requested: datetime | None, *, takes_now: bool, advance: bool = False
+) -> datetime:
     """The time a command is evaluated at (rule 18).
 
     An explicit `now` is taken as given (never earlier than the stored clock).
     Without one, the hospital's clock decides; a stored clock pushed more than
     `CLOCK_DRIFT` into the future refuses commands that take a `now`, since every
     slot would look ended, until `reset_clock()`.
+
+    `advance`: move the stored clock to that time in the same statement (SQLite,
+    whose write lock the command already holds); it then reads the later of the
+    two, which is ahead of the reference exactly when the stored one was.
     """
-    stored = read_clock(conn)
+    reference = reference_now(conn) if requested is None else None
+    if advance:
+        stored = conn.execute(_ADVANCE_CLOCK, {"at": requested or reference}).scalar_one()
+    else:
+        stored = read_clock(conn)
     if requested is not None:
         return effective_now(requested, stored)
-    reference = reference_now(conn)
+    assert reference is not None
     if takes_now and stored is not None and stored - reference > CLOCK_DRIFT:
         raise ClockAhead(
             f"The engine's clock reads {stored:%Y-%m-%d %H:%M}, but the hospital's clock "
@@ -375,7 +476,11 @@ class Unit:
         self._days: dict[tuple[int, date], list[SlotState]] = {}
         self._occupancy: dict[int, int] = {}
         self._events: list[dict[str, Any]] = []
-        self._active: set[int] = set()
+        #: doctor id -> (name, active), as read under this unit's locks.
+        self._doctors: dict[int, tuple[str, bool]] = {}
+        #: (patient key, doctor id, day) -> id of the live token held there, or None.
+        self._held: dict[tuple[str, int, date], int | None] = {}
+        self._counted = write_locked(conn)
 
     @classmethod
     def begin(
@@ -386,8 +491,12 @@ class Unit:
         *,
         moves_clock: bool = True,
     ) -> Unit:
-        now = command_now(conn, requested_now, takes_now=moves_clock)
-        return cls(conn, now, doctor_code, moves_clock=moves_clock)
+        # Holding SQLite's write lock, the clock is moved as it is read. On
+        # PostgreSQL the clock row is written last: taken first, its lock would
+        # make every command of every desk wait for the one before it.
+        advance = moves_clock and write_locked(conn)
+        now = command_now(conn, requested_now, takes_now=moves_clock, advance=advance)
+        return cls(conn, now, doctor_code, moves_clock=moves_clock and not advance)
 
     # -- locks and slots ------------------------------------------------------
 
@@ -430,6 +539,25 @@ class Unit:
                 self._load([key], rows)
         return self.slots[slot_id]
 
+    def lock_booking(self, slot_id: int, patient_ref: str | None) -> SlotState:
+        """`lock_slot_day` for a new token: one statement also reads the doctor's
+        standing and, on SQLite, the slot's seats and the patient's live token."""
+        key = patient_key(patient_ref) if patient_ref is not None else None
+        statement = _LOCK_BOOKING_COUNTED if self._counted else _LOCK_BOOKING
+        rows = self.conn.execute(statement, {"slot_id": slot_id, "key": key}).all()
+        if not rows:
+            raise NotFound(f"There is no slot {slot_id}.")
+        first = rows[0]
+        self._doctors[first.doctor_id] = (first.doctor_name, bool(first.doctor_active))
+        day = (first.doctor_id, first.day)
+        if day not in self._days:
+            self._load([day], rows)
+        if self._counted:
+            self._occupancy.setdefault(slot_id, first.occupancy)
+            if key is not None:
+                self._held[(key, *day)] = first.held
+        return self.slots[slot_id]
+
     def lock_doctor(self, doctor_id: int) -> Any:
         row = self.conn.execute(_LOCK_DOCTOR, {"doctor_id": doctor_id}).one_or_none()
         if row is None:
@@ -438,17 +566,18 @@ class Unit:
 
     def require_active(self, doctor_id: int) -> None:
         """Rule 19: a deactivated doctor's slots take nothing new."""
-        if doctor_id in self._active:
-            return
-        row = self.conn.execute(_DOCTOR_ACTIVE, {"doctor_id": doctor_id}).one_or_none()
-        if row is None:
-            raise NotFound(f"There is no doctor {doctor_id}.")
-        if not row.active:
+        known = self._doctors.get(doctor_id)
+        if known is None:
+            row = self.conn.execute(_DOCTOR_ACTIVE, {"doctor_id": doctor_id}).one_or_none()
+            if row is None:
+                raise NotFound(f"There is no doctor {doctor_id}.")
+            known = self._doctors[doctor_id] = (row.name, bool(row.active))
+        name, active = known
+        if not active:
             raise DoctorInactive(
-                f"{row.name} is not seeing patients (deactivated); choose another doctor "
+                f"{name} is not seeing patients (deactivated); choose another doctor "
                 "or reactivate them first."
             )
-        self._active.add(doctor_id)
 
     def day_slots(self, doctor_id: int, day: date) -> list[SlotState]:
         """The doctor's slots that day by start time (the day must be locked)."""
@@ -541,9 +670,15 @@ class Unit:
 
     def live_token_of(self, patient_ref: str, doctor_id: int, day: date,
                       other_than: int | None = None) -> TokenState | None:
+        key = patient_key(patient_ref)
+        held = self._held.get((key, doctor_id, day), _UNKNOWN) if other_than is None else _UNKNOWN
+        if held is None:
+            return None
+        if held is not _UNKNOWN:
+            return self.token(held)
         found = self.select_tokens(
             _LIVE_TOKEN_OF,
-            key=patient_key(patient_ref),
+            key=key,
             doctor_id=doctor_id,
             day=day,
             other_than=other_than or 0,
@@ -558,23 +693,9 @@ class Unit:
 
     def record_patient(self, ref: str, name: str, age: int | None, sex: str | None) -> None:
         """Rule 23: the latest name for a reference; age and sex kept unless given."""
-        P = schema.patients
-        dialect = self.conn.dialect.name
-        if dialect == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert as upsert
-        else:
-            from sqlalchemy.dialects.sqlite import insert as upsert  # type: ignore[assignment]
-        statement = upsert(P).values(ref=ref, name=name, age=age, sex=sex, updated_at=self.now)
         self.conn.execute(
-            statement.on_conflict_do_update(
-                index_elements=[P.c.ref],
-                set_={
-                    "name": statement.excluded.name,
-                    "age": func.coalesce(statement.excluded.age, P.c.age),
-                    "sex": func.coalesce(statement.excluded.sex, P.c.sex),
-                    "updated_at": statement.excluded.updated_at,
-                },
-            )
+            _record_patient_statement(self.conn.dialect.name),
+            {"ref": ref, "name": name, "age": age, "sex": sex, "updated_at": self.now},
         )
 
     def new_token(
@@ -608,6 +729,8 @@ class Unit:
             created_at=self.now,
         )
         token_id = self.conn.execute(_INSERT_TOKEN, values).scalar_one()
+        if patient_ref is not None:  # the patient holds a live token there now
+            self._held.pop((values["patient_key"], slot.doctor_id, slot.day), None)
         token = TokenState(
             token_id, number, patient_name, patient_ref, source, source.priority,
             status, slot.id, slot.doctor_id, overbooked,
