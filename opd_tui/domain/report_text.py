@@ -51,7 +51,9 @@ def _csv_cell(value: Any) -> str:
     return str(value)
 
 
-def _cell(field: str, value: Any) -> str:
+def cell(field: str, value: Any) -> str:
+    """One figure as the table prints it: `-` for none, times as 10:05, utilisation
+    as a percentage. The desk's report screen shows figures the same way."""
     if value is None:
         return "-"
     if isinstance(value, datetime):
@@ -65,7 +67,7 @@ def table_text(report: DayReport) -> str:
     """A plain table (no markup: names are printed as typed)."""
     figures = COLUMNS[3:]
     header = ["", *(c[1] for c in figures)]
-    lines = [[_label(row), *(_cell(c[2], getattr(row, c[2])) for c in figures)]
+    lines = [[_label(row), *(cell(c[2], getattr(row, c[2])) for c in figures)]
              for row in report.rows()]
     widths = [max(len(r[i]) for r in [header, *lines]) for i in range(len(header))]
 
@@ -87,7 +89,7 @@ def table_text(report: DayReport) -> str:
 
 
 def _line(row: ReportRow, figures: list[tuple[str, str, str]]) -> list[str]:
-    return [_label(row), *(_cell(c[2], getattr(row, c[2])) for c in figures)]
+    return [_label(row), *(cell(c[2], getattr(row, c[2])) for c in figures)]
 
 
 def _label(row: ReportRow) -> str:

@@ -239,6 +239,62 @@ class Reader:
 
         return self._read(query)
 
+    def etas(self, slot_id: int, now: datetime | None = None) -> dict[int, datetime | None]:
+        """Rule 16 for every seat holder of a slot at once (the desk's slot detail),
+        in one query: token id -> when the patient can expect to be seen, None
+        once the consultation is over. The same figures as `eta`, token by token."""
+        ref = inputs.validate(inputs.SlotRef, slot_id=slot_id)
+        requested = inputs.validate(inputs.Clock, now=now).now
+        stored_clock = select(schema.clock.c.now).where(schema.clock.c.id == 1).scalar_subquery()
+        statement = (
+            select(
+                S.c.start,
+                D.c.consult_minutes,
+                stored_clock.label("stored"),
+                T.c.id,
+                T.c.status,
+                T.c.source,
+                T.c.priority,
+            )
+            .select_from(
+                S.join(D, D.c.id == S.c.doctor_id).outerjoin(
+                    T, and_(T.c.slot_id == S.c.id, T.c.status.in_(_SEAT_HOLDING))
+                )
+            )
+            .where(S.c.id == ref.slot_id)
+        )
+
+        def query(conn: Connection) -> dict[int, datetime | None]:
+            rows = conn.execute(statement).all()
+            if not rows:
+                raise NotFound(f"There is no slot {ref.slot_id}.")
+            first = rows[0]
+            at = requested if requested is not None else reference_now(conn)
+            if first.stored is not None and first.stored > at:
+                at = first.stored  # the clock never runs backwards
+            start = max(at, first.start)
+            step = timedelta(minutes=first.consult_minutes)
+
+            def order(r: Any) -> tuple[bool, int, int]:  # consultation order
+                return (r.source != Source.EMERGENCY.value, r.priority, r.id)
+
+            held = [r for r in rows if r.id is not None]
+            in_room = [r for r in held if r.status == TokenStatus.IN_CONSULTATION.value]
+            waiting = sorted(
+                (r for r in held if r.status in (TokenStatus.BOOKED.value,
+                                                 TokenStatus.CHECKED_IN.value)),
+                key=order,
+            )
+            found: dict[int, datetime | None] = {r.id: None for r in held}
+            for place, r in enumerate(waiting):
+                found[r.id] = start + step * (len(in_room) + place)
+            for r in in_room:
+                before = sum(1 for w in waiting if order(w) < order(r))
+                found[r.id] = start + step * (len(in_room) - 1 + before)
+            return found
+
+        return self._read(query)
+
     def events(self, after_id: int = 0, limit: int | None = None) -> list[Event]:
         req = inputs.validate(inputs.EventsQuery, after_id=after_id, limit=limit)
 

@@ -18,6 +18,9 @@ from .desk import DEFAULT_HOSPITAL, LIGHT, DeskApp
 from .screenshot_tools import demo_day, main_of, shoot, take_each
 
 BOOK_MEENA = ["right", "b", "text:Meena Joshi", "tab"]
+#: Dr Rao's week typed in the roster editor: Monday, copied down to Friday, and leave.
+ROSTER_RAO = ["D", "w", "text:09:00-13:00, 14:00-17:00", "ctrl+down", "ctrl+down", "ctrl+down",
+              "ctrl+down", "down", "down", "down", "text:19 Mar to 21 Mar"]
 
 #: name, terminal size, keys to press (`text:` is typed as it stands), theme
 SHOTS: list[tuple[str, tuple[int, int], Sequence[str], str | None]] = [
@@ -30,6 +33,10 @@ SHOTS: list[tuple[str, tuple[int, int], Sequence[str], str | None]] = [
     ("search", (120, 40), ["slash", "text:sharma"], None),
     ("move", (120, 40), ["enter", "down", "m", "right"], None),
     ("emergency", (120, 40), ["down", "exclamation_mark"], None),
+    ("report-200x60", (200, 60), ["R"], None),
+    ("report-80x24", (80, 24), ["R"], None),
+    ("roster-editor-80x24", (80, 24), ROSTER_RAO, None),
+    ("reassign", (120, 40), ["D", "r"], None),
 ]
 
 

@@ -409,6 +409,7 @@ async def test_add_a_doctor_and_generate_slots(world: World) -> None:
         await press(pilot, "enter")
         sen = next(d for d in world.engine.doctors() if d.code == "SEN")
         assert sen.name == "Kavita Sen" and sen.department == "Dermatology"
+        await press(pilot, "escape")  # the week editor opens next: this time, one day by hand
         await press(pilot, "g")  # the new doctor is selected in the list
         await press(pilot, "enter")  # 09:00-13:00 by 60 minutes, 6 seats
         slots = [s for s in world.engine.day_slots(date(2025, 3, 10)) if s.doctor_id == sen.id]

@@ -120,6 +120,8 @@ class DoctorsScreen(Dialog[None]):
         Binding("a", "add", "Add doctor"),
         Binding("e", "edit", "Edit"),
         Binding("x", "toggle_active", "Deactivate/activate"),
+        Binding("w", "week", "Week & leave"),
+        Binding("r", "hand_over", "Hand over day"),
         Binding("g", "generate", "Generate slots"),
         Binding("escape", "dismiss(None)", "Close"),
     ]
@@ -194,7 +196,21 @@ class DoctorsScreen(Dialog[None]):
             self.reload()
 
     def action_add(self) -> None:
-        self.app.push_screen(DoctorForm(None, self.desk.perform_add_doctor), self._after)
+        self.app.push_screen(DoctorForm(None, self.desk.perform_add_doctor), self._added)
+
+    def _added(self, result: Any) -> None:
+        """A new doctor: on to their week, so the days appear (Esc skips it)."""
+        self._after(result)
+        if isinstance(result, Doctor):
+            self.desk.open_week(result, done=lambda: self.reload(result.id))
+
+    def action_week(self) -> None:
+        if (doctor := self.selected) is not None:
+            self.desk.open_week(doctor, done=lambda: self.reload(doctor.id))
+
+    def action_hand_over(self) -> None:
+        if (doctor := self.selected) is not None:
+            self.desk.hand_over(doctor, done=lambda: self.reload(doctor.id))
 
     def action_edit(self) -> None:
         if (doctor := self.selected) is not None:

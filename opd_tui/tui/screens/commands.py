@@ -23,6 +23,7 @@ from ...domain.models import Event
 from ...errors import OPDError
 from ..widgets import DatabaseAnswered, DatabaseFaulted
 from ..widgets.fault_banner import COMMAND, WAIT_NOTICE_SECONDS, fault_of, is_fault
+from .journal import Journal
 from .live import LiveDay
 
 R = TypeVar("R")
@@ -37,6 +38,11 @@ def label(slot: Any) -> str:
 
 class DeskCommands(LiveDay):
     """A command runs in a worker; success is said and reloaded, an error is shown."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        #: This desk's own correctable actions, for `u` (correction_actions).
+        self.journal = Journal()
 
     def run_command(
         self,
@@ -93,7 +99,9 @@ class DeskCommands(LiveDay):
         """Run one engine command; with it, the events its own transaction wrote."""
         with self.engine.consequences() as done:
             result = command()
-        return result, list(done)
+        events = list(done)
+        self.journal.record(events, result)
+        return result, events
 
     def consequences(self, events: list[Event], own: int | None) -> list[str]:
         """What a command did to other patients, from the events it wrote."""

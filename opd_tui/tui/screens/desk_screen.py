@@ -8,7 +8,8 @@ The screen is built in layers, each a module of its own, each on the one before:
 `view` (the panes and how a day read from the engine is shown), `live` (reading
 the day and following the event log), `commands` (running a command in a worker
 and saying what it did), the actions by area (`booking_actions`, `token_actions`,
-`slot_actions`, `doctor_actions`), and here the keys, what they may do right now,
+`slot_actions`, `doctor_actions`, `roster_actions`, `correction_actions`,
+`report_actions`), and here the keys, what they may do right now,
 the days and search.
 """
 
@@ -27,6 +28,7 @@ from ..simulation import SimulationScreen
 from ..widgets import LEGEND, SlotGrid
 from .booking_actions import BookingActions
 from .commands import label
+from .correction_actions import CorrectionActions
 from .doctor_actions import DoctorActions
 from .palette import (
     DOCTOR_ACTIONS,
@@ -36,6 +38,8 @@ from .palette import (
     TOKEN_ACTIONS,
     DeskAction,
 )
+from .report_actions import ReportActions
+from .roster_actions import RosterActions
 from .slot_actions import SlotActions
 from .token_actions import TokenActions
 
@@ -43,7 +47,8 @@ from .token_actions import TokenActions
 FOOTER_PALETTE_WIDTH = 13
 
 
-class DeskScreen(BookingActions, TokenActions, SlotActions, DoctorActions):
+class DeskScreen(BookingActions, TokenActions, SlotActions, DoctorActions, RosterActions,
+                 CorrectionActions, ReportActions):
     """The desk's keys and what they may do right now, over the layers beside it."""
 
     BINDINGS = [
@@ -59,6 +64,9 @@ class DeskScreen(BookingActions, TokenActions, SlotActions, DoctorActions):
         Binding("c", "capacity", "Capacity"),
         Binding("X", "close_slot", "Close slot", key_display="X"),
         Binding("d", "delay", "Delay"),
+        Binding("u", "undo", "Undo", show=False),
+        Binding("r", "requeue", "Not here", show=False),
+        Binding("R", "report", "Report", key_display="R", show=False),
         Binding("left_square_bracket", "previous_day", "Prev day", key_display="[", show=False),
         Binding("right_square_bracket", "next_day", "Next day", key_display="]", show=False),
         Binding("t", "today", "Today", show=False),
@@ -78,6 +86,7 @@ class DeskScreen(BookingActions, TokenActions, SlotActions, DoctorActions):
         self.query_one("#activity").border_title = "Activity"
         self.query_one("#empty").display = False
         self.grid.focus()
+        self.keep_days_generated()
         self._today = self.now().date()
         self.show_day(self.desk.start_day or self._today)
         self._schedule_poll()
@@ -178,6 +187,7 @@ class DeskScreen(BookingActions, TokenActions, SlotActions, DoctorActions):
         if hit is None:
             return
         token = hit.token
+        self.journal.looked_up(token)  # an ended token found: `u` can reinstate it
         status = token.status.value.replace("_", " ").lower()
         self.desk.say(f"{token.number} ({token.patient_name}): {status}, "
                       f"{hit.slot.start:%a %d %b} {label(hit.slot)}")

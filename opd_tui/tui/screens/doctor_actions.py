@@ -43,7 +43,8 @@ class DoctorActions(DeskCommands):
 
     def perform_add_doctor(self, values: dict[str, Any]) -> tuple[Doctor, str]:
         doctor = self.engine.add_doctor(**values)
-        message = f"Dr {doctor.name} added (code {doctor.code}); press g to generate slots"
+        message = (f"Dr {doctor.name} added (code {doctor.code}); set their week (w in "
+                   "Doctors) and the days appear")
         self.app.call_from_thread(self.desk.say, message)
         return doctor, message
 

@@ -63,11 +63,12 @@ class LiveDay(DeskView):
         now = self.now()
         try:
             view = self.engine.slot_view(slot_id, now=now)
+            etas = self.engine.etas(slot_id, now=now)  # one query for the whole slot
         except OPDError as error:
             if is_fault(error):
                 raise
             return None  # gone since (another desk's change): nothing to show
-        return SlotDetail(view, {t.id: self.engine.eta(t.id, now=now) for t in view.seated})
+        return SlotDetail(view, {t.id: etas.get(t.id) for t in view.seated})
 
     def read_failed(self, error: BaseException) -> None:
         """From a worker: show the fault, and read the whole day at the next poll."""

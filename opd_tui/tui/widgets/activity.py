@@ -49,7 +49,8 @@ KEEP = 200
 
 def event_line(event: Event, slots: Mapping[int, tuple[str, datetime]]) -> Text:
     """`10:41 RAO-030 booked 11:00`, `10:42 KHAN slot closed 12:00`: when, which
-    token (or else which doctor), what, in which slot."""
+    token (or else which doctor), what, in which slot; and why, for a correction
+    (`10:43 RAO-030 reinstated 11:00 · Cancelled by mistake`)."""
     number = event.detail.get("number")
     code, start = slots.get(event.slot_id, ("", None)) if event.slot_id is not None else ("", None)
     who = number or code
@@ -58,6 +59,7 @@ def event_line(event: Event, slots: Mapping[int, tuple[str, datetime]]) -> Text:
         (f"{who} ", "bold") if who else "",
         WORDS.get(event.kind, event.kind.value.lower()),
         f" {start:%H:%M}" if start else "",
+        (f" · {event.detail['reason']}", "italic") if event.detail.get("reason") else "",
         no_wrap=True, overflow="ellipsis",
     )
 
