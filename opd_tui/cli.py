@@ -210,6 +210,10 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--csv", action="store_true",
                         help="CSV: a row per doctor, then per source, then the total")
     report.set_defaults(handler=_run_report)
+
+    from .api.cli import configure as configure_api  # serve, api-key
+
+    configure_api(commands)
     return parser
 
 

@@ -167,3 +167,54 @@ clock = _table(ClockRow)
 patients = _table(PatientRow)
 rosters = _table(RosterRow)
 leave_days = _table(LeaveRow)
+
+
+# -- the HTTP API (opd_tui/api): keys, the tokens a key booked, idempotent retries --
+
+
+class ApiKeyRow(Base):
+    """A key of the HTTP API. Only the key's hash is stored: the key itself is
+    printed once when it is made. `key_id`, the public part of the key, finds the
+    row; the hash is then compared in constant time."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    #: Names a key for ever (request log lines carry it): never reused.
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    scope: Mapped[str] = mapped_column(String(12))
+    key_id: Mapped[str] = mapped_column(String(16), unique=True)
+    key_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class ApiTokenOwnerRow(Base):
+    """The key that booked a token, so a portal cancels and reads only its own."""
+
+    __tablename__ = "api_token_owners"
+
+    token_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    api_key_id: Mapped[int] = mapped_column(ForeignKey("api_keys.id"))
+
+
+class IdempotencyRow(Base):
+    """The first answer to a request sent with an `Idempotency-Key` (per API key):
+    a retry with the same key and body gets it back and books nothing new."""
+
+    __tablename__ = "api_idempotency"
+    __table_args__ = (Index("ix_api_idempotency_created_at", "created_at"),)
+
+    api_key_id: Mapped[int] = mapped_column(ForeignKey("api_keys.id"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    #: sha256 of the method, path and body as parsed: "the same request".
+    request_hash: Mapped[str] = mapped_column(String(64))
+    #: None while the first request is still being answered.
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    response: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+api_keys = _table(ApiKeyRow)
+api_token_owners = _table(ApiTokenOwnerRow)
+api_idempotency = _table(IdempotencyRow)
