@@ -301,14 +301,16 @@ def _of_target(column: str) -> Any:
     )
 
 
+_BOOKING_READ = select(
+    *SLOT_COLUMNS, D.c.name.label("doctor_name"), D.c.active.label("doctor_active")
+).join_from(S, D, D.c.id == S.c.doctor_id)
 _LOCK_BOOKING = (
-    select(*SLOT_COLUMNS, D.c.name.label("doctor_name"), D.c.active.label("doctor_active"))
-    .join_from(S, D, D.c.id == S.c.doctor_id)
-    .where(S.c.doctor_id == _of_target("doctor_id"), S.c.day == _of_target("day"))
+    _BOOKING_READ.where(S.c.doctor_id == _of_target("doctor_id"), S.c.day == _of_target("day"))
     .order_by(S.c.id)
     .with_for_update(key_share=True, of=S)
 )
-_LOCK_BOOKING_COUNTED = _LOCK_BOOKING.add_columns(
+#: SQLite: the slot alone; its day's other slots are read when a rule needs them.
+_BOOKING_COUNTED = _BOOKING_READ.where(S.c.id == bindparam("slot_id")).add_columns(
     select(func.count())
     .select_from(T)
     .where(T.c.slot_id == bindparam("slot_id"), status_in(SEAT_HOLDING))
@@ -481,6 +483,7 @@ class Unit:
         #: (patient key, doctor id, day) -> id of the live token held there, or None.
         self._held: dict[tuple[str, int, date], int | None] = {}
         self._counted = write_locked(conn)
+        self._keys: dict[str, str] = {}
 
     @classmethod
     def begin(
@@ -522,41 +525,54 @@ class Unit:
         for key in keys:
             self._days[key] = []
         for row in rows:
-            slot = slot_from_row(row)
-            self.slots[slot.id] = slot
+            slot = self.slots.get(row.id)  # read alone before: keep that one
+            if slot is None:
+                slot = self.slots[row.id] = slot_from_row(row)
             self._days[(slot.doctor_id, slot.day)].append(slot)
         for key in keys:
             self._days[key].sort(key=lambda s: s.start)
 
     def lock_slot_day(self, slot_id: int) -> SlotState:
         """Lock the whole day of the slot's doctor and return the slot."""
-        if slot_id not in self.slots:
-            rows = self.conn.execute(_LOCK_SLOT_DAY, {"slot_id": slot_id}).all()
-            if not rows:
-                raise NotFound(f"There is no slot {slot_id}.")
-            key = (rows[0].doctor_id, rows[0].day)
-            if key not in self._days:
-                self._load([key], rows)
+        slot = self.slots.get(slot_id)
+        if slot is not None:
+            self.day_slots(slot.doctor_id, slot.day)
+            return slot
+        rows = self.conn.execute(_LOCK_SLOT_DAY, {"slot_id": slot_id}).all()
+        if not rows:
+            raise NotFound(f"There is no slot {slot_id}.")
+        key = (rows[0].doctor_id, rows[0].day)
+        if key not in self._days:
+            self._load([key], rows)
         return self.slots[slot_id]
 
     def lock_booking(self, slot_id: int, patient_ref: str | None) -> SlotState:
         """`lock_slot_day` for a new token: one statement also reads the doctor's
         standing and, on SQLite, the slot's seats and the patient's live token."""
-        key = patient_key(patient_ref) if patient_ref is not None else None
-        statement = _LOCK_BOOKING_COUNTED if self._counted else _LOCK_BOOKING
+        if slot_id in self.slots:
+            return self.lock_slot_day(slot_id)
+        key = self.patient_key(patient_ref) if patient_ref is not None else None
+        statement = _BOOKING_COUNTED if self._counted else _LOCK_BOOKING
         rows = self.conn.execute(statement, {"slot_id": slot_id, "key": key}).all()
         if not rows:
             raise NotFound(f"There is no slot {slot_id}.")
         first = rows[0]
         self._doctors[first.doctor_id] = (first.doctor_name, bool(first.doctor_active))
-        day = (first.doctor_id, first.day)
-        if day not in self._days:
-            self._load([day], rows)
-        if self._counted:
-            self._occupancy.setdefault(slot_id, first.occupancy)
-            if key is not None:
-                self._held[(key, *day)] = first.held
-        return self.slots[slot_id]
+        if not self._counted:
+            self._load([(first.doctor_id, first.day)], rows)
+            return self.slots[slot_id]
+        slot = self.slots[slot_id] = slot_from_row(first)
+        self._occupancy[slot_id] = first.occupancy
+        if key is not None:
+            self._held[(key, slot.doctor_id, slot.day)] = first.held
+        return slot
+
+    def patient_key(self, patient_ref: str) -> str:
+        """A reference's compared form, worked out once per command."""
+        key = self._keys.get(patient_ref)
+        if key is None:
+            key = self._keys[patient_ref] = patient_key(patient_ref)
+        return key
 
     def lock_doctor(self, doctor_id: int) -> Any:
         row = self.conn.execute(_LOCK_DOCTOR, {"doctor_id": doctor_id}).one_or_none()
@@ -580,8 +596,11 @@ class Unit:
             )
 
     def day_slots(self, doctor_id: int, day: date) -> list[SlotState]:
-        """The doctor's slots that day by start time (the day must be locked)."""
-        return self._days[(doctor_id, day)]
+        """The doctor's slots that day by start time, locked and read if not yet."""
+        key = (doctor_id, day)
+        if key not in self._days:
+            self.lock_days([key])
+        return self._days[key]
 
     def later_bookable(self, slot: SlotState) -> list[SlotState]:
         """The doctor's later open slots that day, their seats counted."""
@@ -597,7 +616,7 @@ class Unit:
         self.conn.execute(update(S).where(S.c.id == slot.id).values(**values))
         for name, value in values.items():
             setattr(slot, name, value)
-        self._days[(slot.doctor_id, slot.day)].sort(key=lambda s: s.start)
+        self.day_slots(slot.doctor_id, slot.day).sort(key=lambda s: s.start)
 
     def add_slot(self, doctor_id: int, start: datetime, end: datetime, capacity: int) -> SlotState:
         day = start.date()
@@ -670,7 +689,7 @@ class Unit:
 
     def live_token_of(self, patient_ref: str, doctor_id: int, day: date,
                       other_than: int | None = None) -> TokenState | None:
-        key = patient_key(patient_ref)
+        key = self.patient_key(patient_ref)
         held = self._held.get((key, doctor_id, day), _UNKNOWN) if other_than is None else _UNKNOWN
         if held is None:
             return None
@@ -719,7 +738,7 @@ class Unit:
             number=number,
             patient_name=patient_name,
             patient_ref=patient_ref,
-            patient_key=patient_key(patient_ref) if patient_ref is not None else None,
+            patient_key=self.patient_key(patient_ref) if patient_ref is not None else None,
             source=source.value,
             priority=source.priority,
             status=status.value,
