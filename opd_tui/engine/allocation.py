@@ -335,8 +335,7 @@ class AllocationEngine(Corrections, Timetable, Reports):
         ref = inputs.validate(inputs.TokenRef, token_id=token_id)
 
         def work(unit: Unit) -> Token:
-            token = unit.token(ref.token_id)
-            slot = unit.lock_slot_day(token.slot_id)
+            token, slot = unit.token_in_slot(ref.token_id)
             if token.status not in allowed:
                 raise InvalidTransition(
                     f"{token.number} is {token.status.value.replace('_', ' ').lower()}; "
@@ -392,7 +391,8 @@ class AllocationEngine(Corrections, Timetable, Reports):
 
         def work(unit: Unit) -> Token | None:
             unit.lock_doctor(ref.doctor_id)
-            unit.lock_days([(ref.doctor_id, unit.now.date())])
+            if not unit.write_locked:  # SQLite's write lock already keeps others out
+                unit.lock_days([(ref.doctor_id, unit.now.date())])
             for current in unit.select_tokens(_IN_CONSULTATION, doctor_id=ref.doctor_id):
                 unit.change(current, EventKind.COMPLETED, status=TokenStatus.COMPLETED)
             waiting = unit.select_tokens(_NEXT_TO_CALL, doctor_id=ref.doctor_id, now=unit.now,

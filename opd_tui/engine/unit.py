@@ -230,6 +230,19 @@ _OCCUPANCY_OF_SLOTS = (
     .group_by(T.c.slot_id)
 )
 _TOKEN = select(*TOKEN_COLUMNS).where(T.c.id == bindparam("token_id"))
+_TOKEN_AND_SLOT = (
+    select(
+        *TOKEN_COLUMNS,
+        S.c.doctor_id.label("slot_doctor_id"),
+        S.c.day,
+        S.c.start,
+        S.c.end,
+        S.c.capacity,
+        S.c.closed,
+    )
+    .join_from(T, S, S.c.id == T.c.slot_id)
+    .where(T.c.id == bindparam("token_id"))
+)
 _NEXT_NUMBER = (
     update(schema.doctor_days)
     .where(
@@ -482,7 +495,8 @@ class Unit:
         self._doctors: dict[int, tuple[str, bool]] = {}
         #: (patient key, doctor id, day) -> id of the live token held there, or None.
         self._held: dict[tuple[str, int, date], int | None] = {}
-        self._counted = write_locked(conn)
+        #: SQLite's write lock held since BEGIN: reads may be folded and deferred.
+        self.write_locked = write_locked(conn)
         self._keys: dict[str, str] = {}
 
     @classmethod
@@ -552,13 +566,13 @@ class Unit:
         if slot_id in self.slots:
             return self.lock_slot_day(slot_id)
         key = self.patient_key(patient_ref) if patient_ref is not None else None
-        statement = _BOOKING_COUNTED if self._counted else _LOCK_BOOKING
+        statement = _BOOKING_COUNTED if self.write_locked else _LOCK_BOOKING
         rows = self.conn.execute(statement, {"slot_id": slot_id, "key": key}).all()
         if not rows:
             raise NotFound(f"There is no slot {slot_id}.")
         first = rows[0]
         self._doctors[first.doctor_id] = (first.doctor_name, bool(first.doctor_active))
-        if not self._counted:
+        if not self.write_locked:
             self._load([(first.doctor_id, first.day)], rows)
             return self.slots[slot_id]
         slot = self.slots[slot_id] = slot_from_row(first)
@@ -673,6 +687,25 @@ class Unit:
             raise NotFound(f"There is no token {token_id}.")
         return TokenState.from_row(row)
 
+    def token_in_slot(self, token_id: int) -> tuple[TokenState, SlotState]:
+        """A token and its slot, the slot's day locked (`lock_slot_day`). Under
+        SQLite's write lock one statement reads both, and the day waits until a
+        rule asks for it."""
+        if not self.write_locked:
+            token = self.token(token_id)
+            return token, self.lock_slot_day(token.slot_id)
+        row = self.conn.execute(_TOKEN_AND_SLOT, {"token_id": token_id}).one_or_none()
+        if row is None:
+            raise NotFound(f"There is no token {token_id}.")
+        token = TokenState.from_row(row)
+        slot = self.slots.get(token.slot_id)
+        if slot is None:
+            slot = self.slots[token.slot_id] = SlotState(
+                token.slot_id, row.slot_doctor_id, row.day, row.start, row.end,
+                row.capacity, bool(row.closed),
+            )
+        return token, slot
+
     def select_tokens(self, statement: Select[Any], **params: Any) -> list[TokenState]:
         """Tokens by one of the prebuilt statements (columns: TOKEN_COLUMNS)."""
         return [TokenState.from_row(r) for r in self.conn.execute(statement, params)]
@@ -774,10 +807,14 @@ class Unit:
         target_slot_id = slot.id if slot is not None else token.slot_id
         target_doctor_id = slot.doctor_id if slot is not None else token.doctor_id
         new_overbooked = token.overbooked if overbooked is None else overbooked
-        # Load both counts before the write so they can be kept by arithmetic.
-        if token.status.holds_seat:
+        # A seat taken or given up: load both counts before the write so they can
+        # be kept by arithmetic. Staying seated in the same slot changes no count.
+        seats = (token.status.holds_seat, new_status.holds_seat) != (True, True) or (
+            target_slot_id != token.slot_id
+        )
+        if seats and token.status.holds_seat:
             self.occupancy(token.slot_id)
-        if new_status.holds_seat:
+        if seats and new_status.holds_seat:
             self.occupancy(target_slot_id)
         result = self.conn.execute(
             _CHANGE_TOKEN,
@@ -793,9 +830,9 @@ class Unit:
         )
         if result.rowcount != 1:
             raise Conflict(f"token {token.id} changed under this command")
-        if token.status.holds_seat:
+        if seats and token.status.holds_seat:
             self._occupancy[token.slot_id] -= 1
-        if new_status.holds_seat:
+        if seats and new_status.holds_seat:
             self._occupancy[target_slot_id] += 1
         from_slot = token.slot_id
         token.status = new_status
