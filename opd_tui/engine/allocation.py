@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, bindparam, insert, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..db import schema
@@ -61,6 +61,31 @@ _NEXT_TO_CALL = (
     )
     .order_by((T.c.source != Source.EMERGENCY.value), S.c.start, T.c.priority, T.c.id)
     .limit(1)
+)
+
+#: Both of rule 8's reads at once: who is in the room, then the next to call.
+_CALL_QUEUE = (
+    select(*TOKEN_COLUMNS)
+    .select_from(T.join(S, S.c.id == T.c.slot_id))
+    .where(
+        T.c.doctor_id == bindparam("doctor_id"),
+        or_(
+            T.c.status == TokenStatus.IN_CONSULTATION.value,
+            and_(
+                T.c.status == TokenStatus.CHECKED_IN.value,
+                S.c.day == bindparam("day"),
+                or_(S.c.start <= bindparam("now"), T.c.source == Source.EMERGENCY.value),
+            ),
+        ),
+    )
+    .order_by(
+        (T.c.status != TokenStatus.IN_CONSULTATION.value),
+        (T.c.source != Source.EMERGENCY.value),
+        S.c.start,
+        T.c.priority,
+        T.c.id,
+    )
+    .limit(2)
 )
 
 
@@ -390,19 +415,37 @@ class AllocationEngine(Corrections, Timetable, Reports):
         ref = inputs.validate(inputs.DoctorRef, doctor_id=doctor_id)
 
         def work(unit: Unit) -> Token | None:
-            unit.lock_doctor(ref.doctor_id)
-            if not unit.write_locked:  # SQLite's write lock already keeps others out
-                unit.lock_days([(ref.doctor_id, unit.now.date())])
-            for current in unit.select_tokens(_IN_CONSULTATION, doctor_id=ref.doctor_id):
+            in_room, waiting = self._call_queue(unit, ref.doctor_id)
+            for current in in_room:
                 unit.change(current, EventKind.COMPLETED, status=TokenStatus.COMPLETED)
-            waiting = unit.select_tokens(_NEXT_TO_CALL, doctor_id=ref.doctor_id, now=unit.now,
-                                         day=unit.now.date())
             if not waiting:
                 return None
             called = unit.change(waiting[0], EventKind.CALLED, status=TokenStatus.IN_CONSULTATION)
             return called.view()
 
         return self._command(work, now)
+
+    @staticmethod
+    def _call_queue(unit: Unit, doctor_id: int) -> tuple[list[TokenState], list[TokenState]]:
+        """Rule 8's two reads: the doctor's patients in the room, and the next to call.
+
+        Under SQLite's write lock one statement reads both (a second doctor in the
+        room is not expected: then the two reads run as they do elsewhere), and the
+        doctor is looked up only when there is nobody at all.
+        """
+        params = {"doctor_id": doctor_id, "now": unit.now, "day": unit.now.date()}
+        if unit.write_locked:
+            found = unit.select_tokens(_CALL_QUEUE, **params)
+            in_room = [t for t in found if t.status is TokenStatus.IN_CONSULTATION]
+            if len(in_room) < 2:
+                if not found:
+                    unit.lock_doctor(doctor_id)  # NotFound for a doctor who is not there
+                return in_room, [t for t in found if t.status is TokenStatus.CHECKED_IN]
+        else:
+            unit.lock_doctor(doctor_id)
+            unit.lock_days([(doctor_id, unit.now.date())])
+        in_room = unit.select_tokens(_IN_CONSULTATION, doctor_id=doctor_id)
+        return in_room, unit.select_tokens(_NEXT_TO_CALL, **params)
 
     def move(self, token_id: int, slot_id: int, now: datetime | None = None) -> Token:
         req = inputs.validate(inputs.Move, token_id=token_id, slot_id=slot_id)
