@@ -6,6 +6,10 @@ own the desk gives its commands no `now`: the hospital's clock decides (rule 18)
 
 A fault of the database or the clock, met by any screen or form, goes on the
 desk's banner; the desk keeps running and keeps reading.
+
+Keys typed ahead of a form (a quick hand, a barcode scanner) are kept and land in
+the fields they were meant for (typeahead.py). The desk asks before it quits, and
+remembers the theme chosen (preferences.py) when it runs for real.
 """
 
 from __future__ import annotations
@@ -18,11 +22,15 @@ from functools import partial
 from typing import Any
 
 from textual import on
-from textual.app import App, SystemCommand
+from textual.app import SystemCommand
+from textual.content import Content
 from textual.screen import Screen
 
 from ..engine import AllocationEngine
+from .modals import ConfirmModal
+from .preferences import DeskPreferences
 from .screens import DeskScreen
+from .typeahead import KeepsTypeAhead
 from .widgets import DatabaseAnswered, DatabaseFaulted, FaultBanner
 from .widgets.fault_banner import fault_of
 
@@ -32,7 +40,7 @@ DARK, LIGHT = "textual-dark", "textual-light"
 ROOMY_HEIGHT = 32
 
 
-class DeskApp(App[None]):
+class DeskApp(KeepsTypeAhead):
     """The receptionist's screen: every desk action on a key."""
 
     CSS_PATH = "desk.tcss"
@@ -49,7 +57,8 @@ class DeskApp(App[None]):
         day: date | None = None,
         poll_interval: float = 0.4,
         advance: bool = True,
-        theme: str = DARK,
+        theme: str | None = None,
+        preferences: DeskPreferences | None = None,
     ) -> None:
         super().__init__()
         self.engine = engine
@@ -61,7 +70,18 @@ class DeskApp(App[None]):
         self.poll_interval = poll_interval
         #: Roll ended slots' waitlists over once a minute (rule 14).
         self.advance = advance
-        self.theme = theme
+        #: Where the chosen theme is remembered; None: nowhere (tests, screenshots).
+        self.preferences = preferences
+        remembered = preferences.read().theme if preferences is not None else None
+        chosen = theme or remembered
+        self.theme = chosen if chosen in self.available_themes else DARK
+
+    def on_mount(self) -> None:
+        self.theme_changed_signal.subscribe(self, self._remember_theme)
+
+    def _remember_theme(self, _theme: Any) -> None:
+        if self.preferences is not None:
+            self.preferences.remember(theme=self.theme)
 
     def get_default_screen(self) -> Screen:
         return DeskScreen()
@@ -104,12 +124,29 @@ class DeskApp(App[None]):
     def toggle_theme(self) -> None:
         self.theme = LIGHT if self.theme == DARK else DARK
 
+    def action_quit(self) -> None:
+        """ctrl+q: asks first (a stray ctrl+q at a busy counter would close the desk);
+        ctrl+q again, or y, quits."""
+        if isinstance(self.screen, QuitQuestion):
+            self.exit()
+            return
+        self.push_screen(QuitQuestion(), lambda yes: self.exit() if yes else None)
+
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         desk = self.screen_stack[0] if self.screen_stack else None
         if isinstance(desk, DeskScreen) and screen is desk:
             for entry in desk.palette_commands():
-                yield SystemCommand(entry.title, entry.help, partial(desk.run_action, entry.action))
+                key = desk.key_of(entry.action)
+                about = f"{key}  ·  {entry.help}" if key else entry.help
+                yield SystemCommand(entry.title, about, partial(desk.run_action, entry.action))
         yield from super().get_system_commands(screen)
+
+
+class QuitQuestion(ConfirmModal):
+    def __init__(self) -> None:
+        super().__init__("Quit the desk", Content(
+            "Quit the desk?\nNothing is lost: bookings are in the database; "
+            "the desk opens on them again."), yes="Quit")
 
 
 def run_desk(url: str | None, demo: bool = False) -> int:
@@ -121,12 +158,13 @@ def run_desk(url: str | None, demo: bool = False) -> int:
         from ..demo import open_demo
 
         engine, clock = open_demo()
-        app = DeskApp(engine, clock, hospital=f"{DEFAULT_HOSPITAL} · DEMO")
+        app = DeskApp(engine, clock, hospital=f"{DEFAULT_HOSPITAL} · DEMO",
+                      preferences=DeskPreferences.default())
     else:
         engine = AllocationEngine.open(url)
         for notice in engine.notices:
             print(f"opd-tui: {notice}", file=sys.stderr)
-        app = DeskApp(engine)
+        app = DeskApp(engine, preferences=DeskPreferences.default())
     try:
         app.run()
     finally:

@@ -41,7 +41,9 @@ async def test_an_ended_cell_means_the_doctors_next_slot(world: World) -> None:
         assert pilot.app.desk.grid.selected_slot.id == world.slot("RAO", 9).id  # ended
         await press(pilot, "b")
         form = pilot.app.screen
-        assert chosen(form, "slot_id") == world.slot("RAO", 10).id
+        assert form.requested == world.slot("RAO", 10).id
+        # 10:00 is full: a walk-in (the form's first source) goes to the next free seat.
+        assert chosen(form, "slot_id") == world.slot("RAO", 11).id
         assert "Choose a slot" not in shown(form, "slot_id")
 
 

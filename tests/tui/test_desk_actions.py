@@ -102,7 +102,7 @@ async def test_book_into_a_full_slot_waitlists_and_says_where(world: World) -> N
     async with desk_open(world.engine) as pilot:
         await press(pilot, "b")
         await type_text(pilot, "Kamal Das")
-        await press(pilot, "enter")
+        await press(pilot, "f2", "enter")  # not the next free seat: the waitlist here
         assert "Slot full: RAO-005 waitlisted #2 for 10:00-11:00" in str(
             pilot.app.screen.query_one("#outcome").render()
         )
@@ -115,7 +115,7 @@ async def test_paid_booking_bumps_and_the_desk_says_who_moved(world: World) -> N
     async with desk_open(world.engine) as pilot:
         await press(pilot, "b")
         await type_text(pilot, "Vijay Paid")
-        await press(pilot, "tab", "tab", "enter")  # open the source list
+        await press(pilot, "tab", "tab", "tab", "tab", "enter")  # past number, age, sex: source
         await press(pilot, "down", "down", "down", "enter")  # Walk-in -> ... -> Paid
         form = pilot.app.screen
         assert form.values()["source"] == "PAID"
@@ -132,7 +132,7 @@ async def test_booking_form_checks_as_you_type_and_books_nothing_wrong(world: Wo
     async with desk_open(world.engine) as pilot:
         await press(pilot, "right", "b")
         form = pilot.app.screen
-        await type_text(pilot, "1234")
+        await type_text(pilot, "12 34")
         problem = form.query_one("#patient_name-problem")
         assert problem.display and "at least one letter" in str(problem.render())
         await press(pilot, "tab")
@@ -506,4 +506,4 @@ async def test_a_cell_that_grows_is_shown_whole_on_a_narrow_desk(
         grid = pilot.app.desk.grid
         shown = [grid.render_line(y).text for y in range(grid.size.height)]
         [rao] = [line for line in shown if line.lstrip().startswith("RAO")]
-        assert "○ 1/12" in rao
+        assert "○1/12" in rao  # a crowded grid closes up the symbol (slot_grid.py)

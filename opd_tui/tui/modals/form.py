@@ -58,6 +58,14 @@ class Form(Dialog[T], Generic[T]):
     BINDINGS = [
         Binding("escape", "close", "Cancel"),
         Binding("ctrl+s", "submit", "Submit", show=True),
+        # At once, not after the keys before them: the digits typed after a Tab in one
+        # burst (a scanner, a paste, a quick hand) go to the next field (typeahead.py).
+        Binding("tab", "app.focus_next", "Next field", show=False, priority=True),
+        Binding("shift+tab", "app.focus_previous", "Previous field", show=False,
+                priority=True),
+        # Enter submits from the last field too when it is a list (in an Input it
+        # always does); a list elsewhere opens on Enter.
+        Binding("enter", "submit_from_list", "Submit", show=False, priority=True),
     ]
     TITLE_TEXT = "Form"
     SUBMIT_LABEL = "Save"
@@ -114,6 +122,20 @@ class Form(Dialog[T], Generic[T]):
             yield Label(label, classes="field-label")
             yield widget
         yield Static("", id=f"{name}-problem", classes="problem")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "submit_from_list":
+            return self._on_last_list()
+        return True
+
+    def action_submit_from_list(self) -> None:
+        self.action_submit()
+
+    def _on_last_list(self) -> bool:
+        fields = list(self.query(".fields Input, .fields Select"))
+        last = fields[-1] if fields else None
+        return (isinstance(last, Select) and self.focused is last
+                and not last.expanded)
 
     def label_of(self, name: str) -> str:
         """What the form calls a field (`Phone/hosp. no`), for messages about it."""

@@ -13,6 +13,9 @@ from ...errors import OPDError
 from ..modals import BookingForm, BookingRequest, EmergencyModal
 from .commands import DeskCommands, label
 
+#: Keys typed while the emergency form is being opened wait for it.
+EMERGENCY_OPENING = "opening the emergency form"
+
 
 class BookingActions(DeskCommands):
     """b and !: the booking form, and an emergency seated in the doctor's current slot."""
@@ -28,7 +31,8 @@ class BookingActions(DeskCommands):
             doctor_id=selection.doctor_id,
             slot_id=selection.slot_id,
         )
-        self.app.push_screen(BookingForm(request, self.perform_book), self._booked)
+        self.app.push_screen(BookingForm(request, self.perform_book, self.engine.patient),
+                             self._booked)
 
     def perform_book(self, values: dict[str, Any]) -> tuple[Token, str]:
         # A walk-in stands at the counter: seated, they are in the hall and wait to be
@@ -38,6 +42,7 @@ class BookingActions(DeskCommands):
         token, events = self.own(lambda: self.engine.book(
             values["slot_id"], values["patient_name"], values["source"],
             patient_ref=values["patient_ref"], now=self.command_now(), in_hall=walk_in,
+            age=values["age"], sex=values["sex"],
         ))
         message = self.booking_words(token, events)
         self.app.call_from_thread(self.desk.say, message)
@@ -78,6 +83,9 @@ class BookingActions(DeskCommands):
         doctor = self.doctor(self.selection.doctor_id)
         if doctor is None or self.snapshot is None:
             return
+        # The name typed straight after ! belongs to the form that opens once the
+        # slot is read, not to the desk's keys (typeahead.py).
+        self.desk.hold_keys(EMERGENCY_OPENING)
         self._open_emergency(doctor)
 
     @work(thread=True, exclusive=True, group="emergency", exit_on_error=False)
@@ -86,11 +94,21 @@ class BookingActions(DeskCommands):
         try:
             slot = self.engine.emergency_slot(doctor.id, now=self.now())
         except Exception as error:  # noqa: BLE001
-            self.app.call_from_thread(self.command_failed, error)
+            self.app.call_from_thread(self._emergency_not_opened, error)
             return
         self.app.call_from_thread(self._ask_emergency, doctor, slot)
 
+    def _emergency_not_opened(self, error: BaseException) -> None:
+        self.desk.release_keys(EMERGENCY_OPENING)
+        self.command_failed(error)
+
     def _ask_emergency(self, doctor: Doctor, slot: SlotSummary | None) -> None:
+        try:
+            self._show_emergency(doctor, slot)
+        finally:
+            self.desk.release_keys(EMERGENCY_OPENING)  # a form opened holds them itself
+
+    def _show_emergency(self, doctor: Doctor, slot: SlotSummary | None) -> None:
         if slot is None:
             self.desk.say_error(f"Dr {doctor.name} has no open slot left today; choose another doctor.")
             return

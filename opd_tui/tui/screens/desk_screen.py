@@ -30,6 +30,7 @@ from .booking_actions import BookingActions
 from .commands import label
 from .correction_actions import CorrectionActions
 from .doctor_actions import DoctorActions
+from .key_actions import KeyActions
 from .palette import (
     DOCTOR_ACTIONS,
     FOOTER_ORDER,
@@ -48,8 +49,11 @@ FOOTER_PALETTE_WIDTH = 13
 
 
 class DeskScreen(BookingActions, TokenActions, SlotActions, DoctorActions, RosterActions,
-                 CorrectionActions, ReportActions):
+                 CorrectionActions, ReportActions, KeyActions):
     """The desk's keys and what they may do right now, over the layers beside it."""
+
+    #: Each key's binding runs as it is typed, before the next key (typeahead.py).
+    KEYS_IN_ORDER = True
 
     BINDINGS = [
         Binding("b", "book", "Book"),
@@ -73,6 +77,10 @@ class DeskScreen(BookingActions, TokenActions, SlotActions, DoctorActions, Roste
         Binding("D", "doctors", "Doctors", key_display="D"),
         Binding("g", "generate", "Generate slots", show=False),
         Binding("escape", "stop_move", "Stop moving", show=True),
+        Binding("escape", "focus_grid", "Back to the grid", show=False),
+        Binding("question_mark", "help", "Keys", key_display="?"),
+        Binding("f1", "help", "Keys", show=False),
+        Binding("at", "jump", "Doctor by code", key_display="@", show=False),
         Binding("ctrl+t", "toggle_theme", "Light/dark", show=False),
         Binding("S", "simulate", "Simulation", key_display="S", show=False),
     ]
@@ -128,7 +136,7 @@ class DeskScreen(BookingActions, TokenActions, SlotActions, DoctorActions, Roste
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "stop_move":
             return self.moving is not None
-        if self.moving is not None and action not in ("search", "toggle_theme"):
+        if self.moving is not None and action not in ("search", "toggle_theme", "help", "jump"):
             return False  # while picking a target, keys mean only "pick" or "stop"
         if action in TOKEN_ACTIONS:
             return self.selection.token is not None

@@ -54,8 +54,9 @@ class LiveDay(DeskView):
     def fetch(self, day: date) -> DaySnapshot:
         last = self.engine.last_event_id()
         now = self.now()
+        queues = {q.doctor_id: q for q in self.engine.doctor_queues(day)}
         return DaySnapshot(day, now, self.engine.doctor_days(day),
-                           self.engine.day_slots(day, now=now), last)
+                           self.engine.day_slots(day, now=now), last, queues)
 
     def fetch_detail(self, slot_id: int | None) -> SlotDetail | None:
         if slot_id is None:
@@ -183,7 +184,9 @@ class LiveDay(DeskView):
         doctors = {known[i].doctor_id for i in touched}
         recounted = {d.doctor.id: d for d in self.engine.doctor_days(snapshot.day, doctors)}
         days = [recounted.get(d.doctor.id, d) for d in snapshot.days]
-        return DaySnapshot(snapshot.day, now, days, slots, events[-1].id), touched
+        queues = {k: q for k, q in snapshot.queues.items() if k not in doctors}
+        queues.update((q.doctor_id, q) for q in self.engine.doctor_queues(snapshot.day, doctors))
+        return DaySnapshot(snapshot.day, now, days, slots, events[-1].id, queues), touched
 
     def _poll_done(self) -> None:
         self._polling = False

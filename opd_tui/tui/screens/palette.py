@@ -47,6 +47,7 @@ PALETTE = [
     DeskAction("reassign", "Hand over doctor's day", "An absent doctor's patients to a "
                "colleague in the same department, with a preview"),
     DeskAction("toggle_theme", "Light/dark theme", "Switch between the dark and light theme"),
+    DeskAction("help", "Keys of the desk", "Every key of the desk and what it does"),
     DeskAction("simulate", "Simulation", "Play a synthetic OPD day live, on a private in-memory "
                "database (never this desk's)"),
 ]
@@ -60,5 +61,5 @@ DOCTOR_ACTIONS = {"call_next", "delay", "emergency", "edit_doctor", "deactivate_
 #: on their keys and in the palette.
 FOOTER_ORDER = [
     "stop_move", "book", "search", "check_in", "call_next", "complete", "no_show",
-    "cancel_token", "move", "emergency", "capacity", "close_slot", "delay", "doctors",
+    "cancel_token", "move", "emergency", "capacity", "close_slot", "delay", "doctors", "help",
 ]

@@ -24,7 +24,15 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Static
 
-from ...domain.models import Doctor, DoctorDay, Event, SlotSummary, SlotView, Token
+from ...domain.models import (
+    Doctor,
+    DoctorDay,
+    DoctorQueue,
+    Event,
+    SlotSummary,
+    SlotView,
+    Token,
+)
 from ..widgets import (
     ActivityPane,
     DeskHeader,
@@ -52,6 +60,8 @@ class DaySnapshot:
     days: list[DoctorDay]
     slots: list[SlotSummary]
     last_event_id: int
+    #: Per doctor: who is with the doctor now, how many wait in the hall.
+    queues: dict[int, DoctorQueue] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -147,7 +157,7 @@ class DeskView(Screen[None]):
             rows = [GridRow(d.doctor.id, d.doctor.code) for d in snapshot.days]
             shifted = {d.doctor.id for d in snapshot.days if d.delay_minutes}
             self.grid.show(rows, snapshot.slots, shifted)
-            self.doctors_pane.show(snapshot.days, counts)
+            self.doctors_pane.show(snapshot.days, counts, snapshot.queues)
             self._show_empty(snapshot)
             aim = self.selection.aim
             if aim is not None and aim.to_now and snapshot.slots:
@@ -207,7 +217,8 @@ class DeskView(Screen[None]):
         code = doctor.code if doctor else "?"
         name = f" · Dr {doctor.name}" if doctor else ""
         self._title(self.seated, f"{code} {view.start:%H:%M}-{view.end:%H:%M} · "
-                                 f"{view.occupancy}/{view.capacity} {view.status.lower()}{name}")
+                                 f"{view.occupancy}/{view.capacity} {view.status.lower()}{name}"
+                                 f"{self._queue_words(view.doctor_id)}")
         self._title(self.waitlist, f"Waitlist ({len(view.waitlist)})")
         self.seated.show(view.seated, detail.etas)
         self.waitlist.show(view.waitlist)
@@ -219,6 +230,15 @@ class DeskView(Screen[None]):
                     table.focus()
                     break
         self.sync_selection()
+
+    def _queue_words(self, doctor_id: int) -> str:
+        """` · with Dr: RAO-029 · 3 in hall`: the doctors pane's figures, for a desk too
+        narrow to show the pane."""
+        queue = self.snapshot.queues.get(doctor_id) if self.snapshot is not None else None
+        if queue is None:
+            return ""
+        return ((f" · with Dr: {queue.with_doctor}" if queue.with_doctor else "")
+                + (f" · {queue.in_hall} in hall" if queue.in_hall else ""))
 
     @staticmethod
     def _title(widget: Widget, text: str) -> None:

@@ -1,4 +1,5 @@
-"""The doctors pane: who is in today, how full their day is, and their state."""
+"""The doctors pane: who is in today, who is with each doctor now and how many wait in
+the hall, how full their day is, and their state."""
 
 from __future__ import annotations
 
@@ -6,12 +7,20 @@ from collections.abc import Sequence
 
 from rich.text import Text
 
-from ...domain.models import DoctorDay
+from ...domain.models import DoctorDay, DoctorQueue
 from .partial_table import PartialTable
 
 #: The day's figures and state before department and room: a narrow pane cuts the last.
-COLUMNS = [("code", "Code"), ("doctor", "Doctor"), ("booked", "Booked"), ("wait", "Wait"),
-           ("state", "State"), ("dept", "Department"), ("room", "Room")]
+#: "Now": the number of the token with the doctor (RAO-006 shows as 006 beside RAO);
+#: "Hall": patients checked in, waiting to be called.
+COLUMNS = [("code", "Code"), ("doctor", "Doctor"), ("now", "Now"), ("hall", "Hall"),
+           ("booked", "Booked"), ("wait", "Wait"), ("state", "State"),
+           ("dept", "Department"), ("room", "Room")]
+
+
+def short_number(number: str | None) -> str:
+    """`RAO-006` as `006`: the row already says whose."""
+    return number.rsplit("-", 1)[-1] if number else ""
 
 
 def doctor_state(day: DoctorDay, slots_today: int) -> str:
@@ -41,11 +50,15 @@ class DoctorsPane(PartialTable[Text]):
     def doctor_ids(self) -> list[int]:
         return list(self._order)
 
-    def show(self, days: Sequence[DoctorDay], slot_counts: dict[int, int]) -> None:
+    def show(self, days: Sequence[DoctorDay], slot_counts: dict[int, int],
+             queues: dict[int, DoctorQueue] | None = None) -> None:
+        queues = queues or {}
         rows = {
             d.doctor.id: (
                 d.doctor.code,
                 d.doctor.name,
+                short_number(queue.with_doctor) if (queue := queues.get(d.doctor.id)) else "",
+                str(queue.in_hall) if queue and queue.in_hall else "",
                 f"{d.booked}/{d.capacity}",
                 str(d.waitlisted) if d.waitlisted else "",
                 doctor_state(d, slot_counts.get(d.doctor.id, 0)),

@@ -1,7 +1,9 @@
 """`SlotGrid`: doctors down, the day's slot times across, one cell per slot.
 
 A cell reads `● 6/6 +3`: a status symbol (so it reads without colour), seats
-taken of capacity, and the waitlist when there is one. The grid is updated by
+taken of capacity, and the waitlist when there is one. A delayed doctor's slot
+that starts off its column's time says when it really starts: `○ 4/6 :15` under
+11:00 is the 11:15 slot (`12:05` in full when the hour differs). The grid is updated by
 diff: a new snapshot of the day changes only the cells whose slot changed; rows
 and columns are rebuilt only when the doctors or the slot times change.
 """
@@ -76,11 +78,22 @@ def place(
     return cells
 
 
-def cell_text(slot: SlotSummary, width: int = 0) -> str:
-    """`● 6/6 +3`; with room (`width` >= 13) a status word too: `● 6/6 full +3`."""
+def cell_text(slot: SlotSummary, width: int = 0, column: str | None = None) -> str:
+    """`● 6/6 +3`; with room (`width` >= 13) a status word too: `● 6/6 full +3`; shown
+    under a `column` time it does not start at, its real start (`:15`, or `12:05`).
+    Cells as narrow as their text (`width` 0, a crowded grid) close up the symbol,
+    `●6/6 +3`, which leaves a delayed doctor's real starts room on an 80-column desk."""
     waiting = f" +{slot.waitlisted}" if slot.waitlisted else ""
+    starts = column_key(slot)
+    if column is None or column == starts:
+        real = ""
+    else:
+        real = f" :{slot.start:%M}" if column[:2] == starts[:2] else f" {starts}"
+    seats = f"{SYMBOL[slot.status]}{' ' if width else ''}{slot.occupancy}/{slot.capacity}"
     word = f" {WORD[slot.status]}" if width >= 13 else ""
-    return f"{SYMBOL[slot.status]} {slot.occupancy}/{slot.capacity}{word}{waiting}"
+    if len(seats + word + waiting + real) > max(width, 13):
+        word = ""  # the real start matters more than the word the symbol says
+    return f"{seats}{word}{waiting}{real}"
 
 
 class SlotGrid(PartialTable[Text]):
@@ -207,7 +220,7 @@ class SlotGrid(PartialTable[Text]):
         for cell, slot in by_cell.items():
             if self._slots.get(cell) != slot:
                 self._slots[cell] = slot
-                self.update_cell(str(cell[0]), cell[1], self._render_slot(slot))
+                self.update_cell(str(cell[0]), cell[1], self._render_slot(slot, cell[1]))
                 written += 1
         for cell in set(self._slots) - set(by_cell):
             del self._slots[cell]
@@ -228,7 +241,7 @@ class SlotGrid(PartialTable[Text]):
             self.add_column(Text(key), key=key, width=self._cell_width or None)
         for row in rows:
             cells = [
-                self._render_slot(by_cell[(row.doctor_id, key)])
+                self._render_slot(by_cell[(row.doctor_id, key)], key)
                 if (row.doctor_id, key) in by_cell
                 else self._blank()
                 for key in columns
@@ -246,7 +259,7 @@ class SlotGrid(PartialTable[Text]):
         self._styles.clear()
         for (doctor_id, key), slot in self._slots.items():
             try:
-                self.update_cell(str(doctor_id), key, self._render_slot(slot))
+                self.update_cell(str(doctor_id), key, self._render_slot(slot, key))
             except CellDoesNotExist:
                 pass
 
@@ -260,9 +273,9 @@ class SlotGrid(PartialTable[Text]):
             self._styles[status] = style
         return style
 
-    def _render_slot(self, slot: SlotSummary) -> Text:
+    def _render_slot(self, slot: SlotSummary, column: str) -> Text:
         style = self._status_style(slot.status)
-        return Text(cell_text(slot, self._cell_width), style=style, no_wrap=True)
+        return Text(cell_text(slot, self._cell_width, column), style=style, no_wrap=True)
 
     def _blank(self) -> Text:
         return Text("", no_wrap=True)

@@ -122,27 +122,38 @@ class TokenTable(PartialTable[Text]):
     # -- showing --------------------------------------------------------------
 
     def show(self, tokens: Sequence[Token], etas: dict[int, datetime | None] | None = None) -> None:
+        """Show these tokens; the cursor stays on its token, or when that one has gone
+        (cancelled, moved away) on its row, so the next key acts on the patient now
+        there and never jumps to the top."""
         etas = etas or {}
         rows = {t.id: self.row_values(i, t, etas.get(t.id)) for i, t in enumerate(tokens)}
         selected = self.selected_token
         same_tokens = [t.id for t in tokens] == [t.id for t in self._tokens]
+        # Another slot's patients (none of these was shown): from the top.
+        row = self.cursor_row if {t.id for t in tokens} & {t.id for t in self._tokens} else 0
         old_rows, self._tokens, self._rows = self._rows, list(tokens), rows
         if self.fit(list(rows.values())) != self._layout:
             self._rebuild()
+            self._keep_row(selected, row)
             return
         if not same_tokens:
             self.clear()
             for token in tokens:
                 self.add_row(*self._cells(rows[token.id]), key=str(token.id))
-        else:
-            for token in tokens:
-                old = old_rows[token.id]
-                for i, _ in self._layout:
-                    if rows[token.id][i] != old[i]:
-                        self.update_cell(str(token.id), self.COLUMNS[i].key,
-                                         Text(rows[token.id][i], no_wrap=True, overflow="ellipsis"))
+            self._keep_row(selected, row)
+            return
+        for token in tokens:
+            old = old_rows[token.id]
+            for i, _ in self._layout:
+                if rows[token.id][i] != old[i]:
+                    self.update_cell(str(token.id), self.COLUMNS[i].key,
+                                     Text(rows[token.id][i], no_wrap=True, overflow="ellipsis"))
         if selected is not None:
             self.select(selected.id)
+
+    def _keep_row(self, selected: Token | None, row: int) -> None:
+        if (selected is None or not self.select(selected.id)) and self._tokens:
+            self.move_cursor(row=min(max(row, 0), len(self._tokens) - 1), scroll=True)
 
     def select(self, token_id: int) -> bool:
         for i, token in enumerate(self._tokens):
