@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+from datetime import time
 from pathlib import Path
 
 import pytest
@@ -14,11 +15,14 @@ import pytest
 from opd_tui.cli import main
 from opd_tui.engine import AllocationEngine
 from opd_tui.simulation import SimulationConfig
+from opd_tui.simulation.presets import PUBLIC
 
 REQUIRED = {
     "doctors", "slotsCreated", "tokensBooked", "emergencies", "cancellations", "noShows",
     "bumped", "promoted", "waitlistedRemaining", "expired", "overbookedSlots",
     "completed", "waitMinutes", "utilisation",
+    # SPEC 8: the figures that matter
+    "unseen", "turnedAway", "waitFromArrivalMean", "waitFromArrivalP90",
 }
 
 
@@ -67,6 +71,7 @@ def test_flags_change_the_day(capsys: pytest.CaptureFixture[str]) -> None:
         "--no-show-rate", "0", "--cancellation-rate", "0", "--same-day-cancellation-rate", "0",
         "--emergencies-per-doctor", "0", "--walkins-per-doctor", "0", "--day", "2025-06-02",
         "--doctor-late-probability", "0", "--slot-close-probability", "0",
+        "--late-probability", "0",
     )
     figures = json.loads(out)
     assert code == 0
@@ -110,8 +115,14 @@ def test_without_headless_the_live_screen_opens_on_a_private_database(
     assert code == 0 and err == ""
     [app] = opened
     assert app.config == SimulationConfig(seed=5, doctors=2, no_show_rate=0.25)
-    assert app.speed == 300
+    assert app.speed == 300 and app.start is None  # None: 08:30, or the first slot
     assert app.engine is None  # the screen opens its own in-memory database
+    code, _, _ = _run(capsys, "--start", "10:15", "--preset", "public")
+    assert code == 0 and opened[-1].start == time(10, 15)
+    assert opened[-1].config.walkins_per_doctor == PUBLIC["walkins_per_doctor"]
+    with pytest.raises(SystemExit):
+        _run(capsys, "--start", "noon")
+    assert "--start" in capsys.readouterr().err
 
 
 def test_live_speed_is_checked(capsys: pytest.CaptureFixture[str]) -> None:
@@ -124,8 +135,8 @@ def test_live_speed_is_checked(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_live_with_a_database_that_cannot_open_says_so(capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = _run(capsys, "--db", "nosuchdriver://x")
-    assert code == 1
-    assert "cannot open nosuchdriver://x" in err
+    assert code == 2  # as every command ends on a database it cannot open (SPEC 4)
+    assert "nosuchdriver://x" in err and len(err.strip().splitlines()) == 1
 
 
 def test_headless_uses_a_private_database_never_the_desks(

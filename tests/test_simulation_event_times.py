@@ -19,7 +19,7 @@ from opd_tui.engine import AllocationEngine
 from opd_tui.simulation import SimulationConfig, SimulationSummary, simulate_day
 
 # Late doctors and closed slots: delays and closures write events of their own.
-CONFIG = SimulationConfig(seed=7, doctors=3, doctor_late_probability=0.6,
+CONFIG = SimulationConfig(seed=8, doctors=3, doctor_late_probability=0.6,
                           slot_close_probability=0.1)
 SET_UP_AT = CONFIG.evening_before - timedelta(hours=1)
 MIDNIGHT_AFTER = datetime.combine(CONFIG.day + timedelta(days=1), time.min)

@@ -7,6 +7,7 @@ Where the defaults come from is written in the README's simulation section.
 
 from __future__ import annotations
 
+import math
 from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any
 
@@ -64,6 +65,11 @@ def _sessions(value: Any) -> Any:
 
 def _by_start(sessions: tuple[Session, ...]) -> tuple[Session, ...]:
     return tuple(sorted(sessions, key=lambda s: s.start))
+
+
+def half_up(value: float) -> int:
+    """Rounded as people round (2.5 is 3), not to the even neighbour."""
+    return math.floor(value + 0.5)
 
 
 class SimulationConfig(BaseModel):
@@ -178,11 +184,28 @@ class SimulationConfig(BaseModel):
     doctor_late_notice_minutes: int = Field(
         15, ge=0, le=240, description="the desk hears of a late start this long before it"
     )
+    last_call_minutes: Minutes = Field(
+        60.0,
+        description="a doctor calls nobody new later than this many minutes after their "
+        "last slot ends; patients still waiting then leave unseen",
+    )
     slot_close_probability: Rate = Field(
         0.01, description="chance that a slot is closed (doctor unavailable)"
     )
     slot_close_notice_minutes: int = Field(
         30, ge=0, le=720, description="a slot is closed this long before it starts"
+    )
+
+    # -- the desk's policies ------------------------------------------------------
+    bumping: bool = Field(
+        True,
+        description="a higher-priority booking into a full slot bumps a booked patient "
+        "(on); off: it takes the next free seat or a waitlist where nobody is bumped",
+    )
+    overbook: float = Field(
+        0.0, ge=0.0, le=5.0,
+        description="extra seats per slot, as a share of the slot's expected no-shows "
+        "(capacity x no-show rate): 1 adds as many seats as no-shows are expected",
     )
 
     @model_validator(mode="after")
@@ -222,6 +245,13 @@ class SimulationConfig(BaseModel):
         if doctor_index < len(self.capacity_by_doctor):
             return self.capacity_by_doctor[doctor_index]
         return self.capacity
+
+    def seats_of(self, doctor_index: int) -> int:
+        """The capacity the desk gives each of the doctor's slots: the seats, plus the
+        overbooking policy's share of the no-shows expected in a full slot."""
+        seats = self.capacity_of(doctor_index)
+        extra = half_up(self.overbook * seats * self.no_show_rate)
+        return min(500, seats + extra)
 
     def slot_times(self) -> list[tuple[datetime, datetime]]:
         """Every doctor's slots, as the engine's `generate_slots` cuts the sessions."""

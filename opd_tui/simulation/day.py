@@ -7,9 +7,11 @@ come at all), the emergencies, the late starts and the closed slots. What the
 engine does with them (seats, bumps, waitlists, calls) is played out by the
 runner.
 
-Each doctor's day is drawn from a random stream of its own, seeded by the
-seed and the doctor's position: the first three doctors of a 100-doctor day
-see the same patients as a 3-doctor day with the same seed.
+Each doctor, and each of a doctor's patients, draws from a random stream of
+its own, seeded by the seed and their position: the first three doctors of a
+100-doctor day see the same patients as a 3-doctor day with the same seed, and
+two days that differ only in a parameter or a policy see the same people
+(common random numbers, what makes `opd-tui simulate compare` fair).
 """
 
 from __future__ import annotations
@@ -44,6 +46,9 @@ class DoctorPlan:
 @dataclass(frozen=True, slots=True)
 class PatientPlan:
     key: int
+    #: Who this is, the same in every variant of the day: `D2:W7` is doctor 2's
+    #: seventh walk-in (B: booked ahead, W: walk-in, E: emergency).
+    ident: str
     name: str
     ref: str | None
     source: Source
@@ -61,6 +66,8 @@ class PatientPlan:
     kiosk: bool
     #: Marked a no-show before turning up late, takes a walk-in token.
     rebooks: bool
+    #: The standard normal draw of the patient's consultation time.
+    consult_z: float
 
 
 @dataclass(frozen=True)
@@ -103,9 +110,9 @@ def to_second(t: datetime) -> datetime:
     return t.replace(microsecond=0)
 
 
-def front_loaded(rng: random.Random, start: datetime, end: datetime, load: float) -> datetime:
-    """A time in [start, end) with a density falling linearly by `load` over the window."""
-    u = rng.random()
+def front_loaded(u: float, start: datetime, end: datetime, load: float) -> datetime:
+    """The time in [start, end) at quantile `u` of a density falling linearly by `load`
+    over the window."""
     if load <= 0:
         x = u
     else:  # inverse of F(x) = (x - load x^2 / 2) / (1 - load / 2)
@@ -132,7 +139,7 @@ def plan_day(config: SimulationConfig) -> DayPlan:
         doctor = _doctor(config, index, rng, names, department.name,
                          f"{department.prefix}{per_department[department.prefix]}", slot_times)
         doctors.append(doctor)
-        patients.extend(_patients(config, doctor, rng, names, slot_times, len(patients)))
+        patients.extend(_patients(config, doctor, slot_times, len(patients)))
     return DayPlan(config, tuple(doctors), slot_times, tuple(patients))
 
 
@@ -145,21 +152,25 @@ def _doctor(
     code: str,
     slot_times: tuple[tuple[datetime, datetime], ...],
 ) -> DoctorPlan:
+    # Every draw is made whatever the parameters, in one order: a day with another
+    # late-start probability has the same doctors, late by the same draws.
+    spread_z = rng.gauss(0.0, 1.0)
+    late_u, late_length_u = rng.random(), rng.random()
+    # The last slot cannot close: its patients would have nowhere to go.
+    close_u = [rng.random() for _ in range(len(slot_times) - 1)]
     if index < len(config.consult_minutes_by_doctor):
         mean = config.consult_minutes_by_doctor[index]
     else:
         spread = config.doctor_consult_spread
         # exp(N(-s^2/2, s)) has mean 1: the OPD's mean stays the configured one.
-        mean = config.consult_mean_minutes * math.exp(rng.gauss(-spread * spread / 2, spread))
+        mean = config.consult_mean_minutes * math.exp(-spread * spread / 2 + spread * spread_z)
     late = 0
     notice = None
-    if rng.random() < config.doctor_late_probability:
-        late = rng.randint(config.doctor_late_min_minutes, config.doctor_late_max_minutes)
+    if late_u < config.doctor_late_probability:
+        shortest, longest = config.doctor_late_min_minutes, config.doctor_late_max_minutes
+        late = shortest + min(longest - shortest, int(late_length_u * (longest - shortest + 1)))
         notice = slot_times[0][0] - timedelta(minutes=config.doctor_late_notice_minutes)
-    # The last slot cannot close: its patients would have nowhere to go.
-    closed = tuple(
-        i for i in range(len(slot_times) - 1) if rng.random() < config.slot_close_probability
-    )
+    closed = tuple(i for i, u in enumerate(close_u) if u < config.slot_close_probability)
     return DoctorPlan(
         index=index,
         name=names.doctor(),
@@ -177,23 +188,27 @@ def _doctor(
 def _patients(
     config: SimulationConfig,
     doctor: DoctorPlan,
-    rng: random.Random,
-    names: NameBook,
     slot_times: tuple[tuple[datetime, datetime], ...],
     first_key: int,
 ) -> list[PatientPlan]:
+    """The doctor's patients. Common random numbers: each patient draws from a stream of
+    their own, all their draws in one fixed order whatever the parameters, so a day
+    with other parameters (or policies) has the same people arriving at the same times,
+    and the n-th walk-in of one variant is the n-th walk-in of another."""
     plans: list[PatientPlan] = []
     refs: set[str] = set()
+    seed, d = config.seed, doctor.index
 
-    def hospital_number() -> str:
-        while True:
+    def add(rng: random.Random, ident: str, **fields: object) -> None:
+        name = NameBook(rng, config.native_script_share).patient()
+        while True:  # a hospital number of its own among the doctor's patients
             ref = f"UHID-{rng.randint(10_000_000, 99_999_999)}"
             if ref not in refs:
                 refs.add(ref)
-                return ref
-
-    def add(**fields: object) -> None:
-        plans.append(PatientPlan(key=first_key + len(plans), doctor=doctor.index, **fields))
+                break
+        fields.setdefault("ref", ref)
+        plans.append(PatientPlan(key=first_key + len(plans), ident=ident, name=name,
+                                 doctor=d, **fields))
 
     first_session_end = config.at(config.sessions[0].end)
     morning = [i for i, (s, _) in enumerate(slot_times) if s < first_session_end]
@@ -204,72 +219,86 @@ def _patients(
     midnight = config.at(datetime.min.time())
     opens = day_opens(slot_times)
 
-    for _ in range(poisson(rng, config.prebook_load * seats)):
-        slot = rng.choice(morning if rng.random() < config.morning_preference else later)
+    booked_ahead = poisson(stream(seed, "prebook-count", d), config.prebook_load * seats)
+    for j in range(booked_ahead):
+        rng = stream(seed, f"prebook:{d}", j)
+        (prefer_u, slot_u, book_u, cancel_u, cancel_at_u, come_u, late_u, late_length_u,
+         source_u, rebook_u) = (rng.random() for _ in range(10))
+        arrival_z, consult_z = rng.gauss(0.0, 1.0), rng.gauss(0.0, 1.0)
+        choices = morning if prefer_u < config.morning_preference else later
+        slot = choices[min(len(choices) - 1, int(slot_u * len(choices)))]
         start = slot_times[slot][0]
-        book_at = to_second(evening_from + (evening_until - evening_from) * rng.random())
-        draw = rng.random()
+        book_at = to_second(evening_from + (evening_until - evening_from) * book_u)
         cancel_at = None
-        if draw < config.cancellation_rate:
-            cancel_at = to_second(book_at + (midnight - book_at) * rng.random())
-        elif draw < config.cancellation_rate + config.same_day_cancellation_rate:
+        if cancel_u < config.cancellation_rate:
+            cancel_at = to_second(book_at + (midnight - book_at) * cancel_at_u)
+        elif cancel_u < config.cancellation_rate + config.same_day_cancellation_rate:
             latest = max(opens, start - timedelta(minutes=30))
-            cancel_at = to_second(opens + (latest - opens) * rng.random())
-        comes = cancel_at is None and rng.random() >= config.no_show_rate
-        if rng.random() < config.late_probability:
-            late = config.late_mean_minutes
-            offset = rng.expovariate(1 / late) if late else 0.0
+            cancel_at = to_second(opens + (latest - opens) * cancel_at_u)
+        comes = cancel_at is None and come_u >= config.no_show_rate
+        if late_u < config.late_probability:
+            offset = -config.late_mean_minutes * math.log(1.0 - late_length_u)
         else:
-            offset = rng.gauss(-config.arrival_early_minutes, config.arrival_spread_minutes)
+            offset = -config.arrival_early_minutes + config.arrival_spread_minutes * arrival_z
         add(
-            name=names.patient(),
-            ref=hospital_number(),
-            source=Source.FOLLOWUP if rng.random() < config.followup_share else Source.ONLINE,
+            rng, f"D{d + 1}:B{j + 1}",
+            source=Source.FOLLOWUP if source_u < config.followup_share else Source.ONLINE,
             slot=slot,
             book_at=book_at,
             cancel_at=cancel_at,
             comes=comes,
             arrival_offset=max(-120.0, offset),
             kiosk=False,
-            rebooks=rng.random() < config.late_rebook_probability,
+            rebooks=rebook_u < config.late_rebook_probability,
+            consult_z=consult_z,
         )
 
     walkin_open = config.at(config.walkin_opens)
     # Nobody registers a walk-in after the doctor's last slot has ended.
     walkin_close = min(config.at(config.walkin_closes), slot_times[-1][1])
     lunch = min(max(first_session_end, walkin_open), walkin_close)
-    walkins = poisson(rng, config.walkins_per_doctor) if walkin_close > walkin_open else 0
-    for _ in range(walkins):
+    walkins = 0
+    if walkin_close > walkin_open:
+        walkins = poisson(stream(seed, "walkin-count", d), config.walkins_per_doctor)
+    for j in range(walkins):
+        rng = stream(seed, f"walkin:{d}", j)
+        window_u, time_u, paid_u, kiosk_u = (rng.random() for _ in range(4))
+        consult_z = rng.gauss(0.0, 1.0)
         if lunch >= walkin_close or (lunch > walkin_open
-                                     and rng.random() < config.walkin_morning_share):
+                                     and window_u < config.walkin_morning_share):
             window = (walkin_open, lunch)
         else:
             window = (lunch, walkin_close)
-        arrives = to_second(front_loaded(rng, *window, config.walkin_front_load))
-        paid = rng.random() < config.paid_share
+        arrives = to_second(front_loaded(time_u, *window, config.walkin_front_load))
+        paid = paid_u < config.paid_share
         add(
-            name=names.patient(),
-            ref=hospital_number(),
+            rng, f"D{d + 1}:W{j + 1}",
             source=Source.PAID if paid else Source.WALKIN,
             slot=None,
             book_at=arrives,
             cancel_at=None,
             comes=True,
             arrival_offset=0.0,
-            kiosk=not paid and rng.random() < config.kiosk_share,
+            kiosk=not paid and kiosk_u < config.kiosk_share,
             rebooks=False,
+            consult_z=consult_z,
         )
 
     first_start, last_end = slot_times[0][0], slot_times[-1][1]
-    for _ in range(poisson(rng, config.emergencies_per_doctor)):
+    emergencies = poisson(stream(seed, "emergency-count", d), config.emergencies_per_doctor)
+    for j in range(emergencies):
+        rng = stream(seed, f"emergency:{d}", j)
+        time_u, known_u = rng.random(), rng.random()
+        consult_z = rng.gauss(0.0, 1.0)
         arrives = to_second(
             first_start + (max(last_end - timedelta(minutes=15), first_start) - first_start)
-            * rng.random()
+            * time_u
         )
+        fields: dict[str, object] = {}
+        if known_u >= 0.5:
+            fields["ref"] = None  # half are brought in before anyone finds their number
         add(
-            name=names.patient(),
-            # Half are brought in before anyone finds their hospital number.
-            ref=hospital_number() if rng.random() < 0.5 else None,
+            rng, f"D{d + 1}:E{j + 1}",
             source=Source.EMERGENCY,
             slot=None,
             book_at=arrives,
@@ -278,14 +307,22 @@ def _patients(
             arrival_offset=0.0,
             kiosk=False,
             rebooks=False,
+            consult_z=consult_z,
+            **fields,
         )
     return plans
 
 
 def consultation_minutes(rng: random.Random, mean: float, cv: float) -> float:
     """Lognormal with the given mean and coefficient of variation, at least half a minute."""
+    return lognormal_minutes(rng.gauss(0.0, 1.0), mean, cv)
+
+
+def lognormal_minutes(z: float, mean: float, cv: float) -> float:
+    """The lognormal consultation of a patient whose standard normal draw is `z`: the
+    same patient takes longer with a slower doctor, and as long with any policy."""
     if cv <= 0:
         return mean
     sigma2 = math.log(1 + cv * cv)
-    return max(0.5, rng.lognormvariate(math.log(mean) - sigma2 / 2, math.sqrt(sigma2)))
+    return max(0.5, math.exp(math.log(mean) - sigma2 / 2 + math.sqrt(sigma2) * z))
 

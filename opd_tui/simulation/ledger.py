@@ -39,7 +39,24 @@ class TokenRecord:
     doctor: int
     slot_id: int
     status: TokenStatus
+    created_at: datetime | None = None
     checked_in_at: datetime | None = None
+    called_at: datetime | None = None
+    completed_at: datetime | None = None
+    #: It held a seat at some time (a walk-in who never did was turned away).
+    seated_ever: bool = False
+
+    def stamp(self, kind: str, status: TokenStatus, at: datetime) -> None:
+        """The token's new status, and the time of the step of its day it took."""
+        self.status = status
+        if status.holds_seat:
+            self.seated_ever = True
+        if kind == EventKind.CHECKED_IN:
+            self.checked_in_at = at
+        elif kind == EventKind.CALLED:
+            self.called_at = at
+        elif kind == EventKind.COMPLETED:
+            self.completed_at = at
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +92,7 @@ class Ledger:
             self.slots[slot.id] = record
             day.append(record)
 
-    def add_token(self, token: Token, patient: int) -> TokenRecord:
+    def add_token(self, token: Token, patient: int, at: datetime) -> TokenRecord:
         record = TokenRecord(
             id=token.id,
             number=token.number,
@@ -84,6 +101,8 @@ class Ledger:
             doctor=self._doctor_index[token.doctor_id],
             slot_id=token.slot_id,
             status=token.status,
+            created_at=at,
+            seated_ever=token.status.holds_seat,
         )
         self.tokens[token.id] = record
         self.doctor_tokens.setdefault(record.doctor, []).append(record)
@@ -109,9 +128,7 @@ class Ledger:
         """
         self.kinds[kind] += 1
         self._expected[(token.id, kind)] += 1
-        token.status = status
-        if status is TokenStatus.CHECKED_IN:
-            token.checked_in_at = at
+        token.stamp(kind, status, at)
         self._track(token, token.doctor)
 
     def apply(self, events: list[Event]) -> list[Change]:
@@ -128,11 +145,9 @@ class Ledger:
                     continue
                 self.kinds[event.kind] += 1
                 previous_doctor = token.doctor
-                token.status = TokenStatus(event.detail["status"])
+                token.stamp(event.kind, TokenStatus(event.detail["status"]), event.at)
                 token.slot_id = event.detail["slot_id"]
                 token.doctor = self.slots[token.slot_id].doctor
-                if event.kind == EventKind.CHECKED_IN:
-                    token.checked_in_at = event.at
                 self._track(token, previous_doctor)
                 changes.append(Change(event, token))
                 continue
@@ -178,6 +193,18 @@ class Ledger:
 
     def seated(self, slot_id: int) -> int:
         return sum(1 for t in self._in_slot(slot_id) if t.status in SEAT_HOLDING)
+
+    def would_bump(self, slot_id: int, source: Source) -> bool:
+        """Would a `source` token booked into this slot bump someone (rule 3: a full
+        slot, holding a booked patient, not checked in, of a lower priority)? The
+        no-bumping policy asks, to book around it."""
+        if source is Source.EMERGENCY:
+            return False
+        tokens = self._in_slot(slot_id)
+        if sum(1 for t in tokens if t.status in SEAT_HOLDING) < self.slots[slot_id].capacity:
+            return False
+        return any(t.status is TokenStatus.BOOKED and t.source is not Source.EMERGENCY
+                   and t.source.priority > source.priority for t in tokens)
 
     def waitlisted(self, slot_id: int) -> int:
         return sum(1 for t in self._in_slot(slot_id) if t.status is TokenStatus.WAITLISTED)

@@ -13,6 +13,10 @@ After each command it reads the new events from the log, so it knows what the
 engine did to other tokens (a bump, a promotion, a roll-over) and can react:
 a patient waiting in the hall whose token got a seat goes to check in, and a
 free doctor whose patient has checked in calls the next one.
+
+The desk's policies are how it uses the API: with bumping off it books around
+rule 3 (`_seat_for`), and overbooking makes slots with more seats. Each patient's
+consultation time is their own draw from the plan, so a policy never changes it.
 """
 
 from __future__ import annotations
@@ -29,16 +33,19 @@ from ..engine import AllocationEngine
 from .agenda import Agenda, Happening, Kind
 from .clock import ClockedEngine, SimClock
 from .config import SimulationConfig
-from .day import DayPlan, PatientPlan, consultation_minutes, plan_day, stream
+from .day import DayPlan, PatientPlan, lognormal_minutes, plan_day
 from .ledger import Ledger, SlotRecord, TokenRecord
 from .log import LogEntry, slot_line, token_line
 from .summary import DoctorFigures, SimulationSummary, WaitFigures
+from .trace import timeline
 
 R = TypeVar("R")
 
 MEMORY_URL = "sqlite:///:memory:"
 #: Statuses in which a patient's token is still worth coming for.
 _LIVE = (TokenStatus.BOOKED, TokenStatus.CHECKED_IN, TokenStatus.WAITLISTED)
+#: Tokens taken on the day, at the desk or the kiosk (not booked ahead, not emergencies).
+_WALK_INS = (Source.WALKIN, Source.PAID)
 
 
 class SimulationError(Exception):
@@ -81,13 +88,22 @@ class Simulation:
         self._closes_at: set[datetime] = set()
         self._starts_at: set[tuple[int, datetime]] = set()
         self._day_ended = False
-        self._consult_rng = {d.index: stream(self.config.seed, "consult", d.index)
-                             for d in self.plan.doctors}
         self._waits: dict[str, list[float]] = defaultdict(list)
+        #: When each patient came into the hall, and the minutes from then to the call.
+        self._arrived_at: dict[int, datetime] = {}
+        self._arrival_waits: list[float] = []
         self._busy_minutes: Counter[int] = Counter()
+        self._overtime: Counter[int] = Counter()
+        self._session_end = self.config.at(self.config.sessions[-1].end)
+        self._last_call = timedelta(minutes=self.config.last_call_minutes)
         self._last_consult_end: dict[int, datetime] = {}
         self._refusals: Counter[str] = Counter()
         self._turned_away = 0
+        #: Pre-bookings the desk could not make without bumping someone (bumping off).
+        self._declined = 0
+        #: The trace's rows in the order they began: ("token", id) or ("away", patient).
+        self._trace_order: list[tuple[str, int]] = []
+        self._away_at: dict[int, tuple[datetime, str]] = {}
         self._taken_codes: set[str] = set()
         self._last_event_id: int | None = None
         self._new_entries: list[LogEntry] = []
@@ -246,7 +262,8 @@ class Simulation:
         )
         self._token_of[patient.key] = token.id
         self._names[token.id] = patient.name
-        record = self.ledger.add_token(token, patient.key)
+        record = self.ledger.add_token(token, patient.key, self.now)
+        self._trace_order.append(("token", token.id))
         if alone:
             kind = EventKind.BOOKED if token.status is TokenStatus.BOOKED else EventKind.WAITLISTED
             self._own_change(record, token.status, kind)
@@ -305,11 +322,13 @@ class Simulation:
             return
         self._doctor_ids[plan.index] = doctor.id
         self._codes[plan.index] = doctor.code
+        # The overbooking policy sells the seats of the no-shows it expects.
+        seats = self.config.seats_of(plan.index)
         for session in self.config.sessions:
             self._command(
                 lambda s=session: self.ops.generate_slots(
                     doctor.id, self.config.day, s.start, s.end, self.config.slot_minutes,
-                    plan.capacity),
+                    seats),
                 f"slots of Dr {plan.name}",
                 known=lambda slots: self.ledger.add_slots(plan.index, doctor.id, slots),
             )
@@ -354,8 +373,29 @@ class Simulation:
         day = self.ledger.doctor_slots.get(p.doctor)
         if not day or p.slot is None:
             return
-        slot_id = day[p.slot].id
-        self._issue(lambda: self.ops.book(slot_id, p.name, p.source, p.ref), p, f"book {p.name}")
+        slot = self._seat_for(p.doctor, p.source, day[p.slot])
+        if slot is None:
+            self._declined += 1
+            self._away(p, "not booked: every slot is full and the desk does not bump")
+            return
+        self._issue(lambda: self.ops.book(slot.id, p.name, p.source, p.ref), p,
+                    f"book {p.name}")
+
+    def _seat_for(self, doctor: int, source: Source, asked: SlotRecord) -> SlotRecord | None:
+        """The slot the desk books a patient into. With bumping on, the one asked for.
+        With bumping off (the engine has no switch: the desk books around rule 3), the
+        asked slot if nobody would be bumped there, else the earliest later slot with
+        a free seat, else the first slot from the asked one whose waitlist takes the
+        patient without a bump; None when there is none."""
+        ledger = self.ledger
+        if self.config.bumping or not ledger.would_bump(asked.id, source):
+            return asked
+        open_slots = [s for s in ledger.doctor_slots.get(doctor, ())
+                      if s.position >= asked.position and not s.closed and self.now < s.end]
+        for slot in open_slots:
+            if ledger.seated(slot.id) < slot.capacity:
+                return slot
+        return next((s for s in open_slots if not ledger.would_bump(s.id, source)), None)
 
     def _cancel(self, h: Happening) -> None:
         token = self._token_for(h.patient)
@@ -401,6 +441,7 @@ class Simulation:
         if token is None:
             return
         self._in_hall.add(p.key)
+        self._arrived_at.setdefault(p.key, self.now)
         if token.status is TokenStatus.BOOKED:
             self._check_in(token)
         elif token.status is TokenStatus.NO_SHOW and p.rebooks:
@@ -411,6 +452,7 @@ class Simulation:
     def _walkin(self, h: Happening) -> None:
         p = self._patients[h.patient]  # type: ignore[index]
         self._in_hall.add(p.key)
+        self._arrived_at.setdefault(p.key, self.now)
         self._walk_in(p, p.source, kiosk=p.kiosk)
 
     def _walk_in(self, p: PatientPlan, source: Source, kiosk: bool) -> None:
@@ -419,11 +461,15 @@ class Simulation:
         if doctor_id is None or slot is None:
             self._turn_away(p, "no slot left today")
             return
-        if kiosk:
+        if kiosk:  # a WALKIN token, the lowest priority: it never bumps anyone
             record = self._issue(lambda: self.ops.book_earliest(doctor_id, p.name, p.ref), p,
                                  f"kiosk token for {p.name}")
         else:
-            record = self._issue(lambda: self.ops.book(slot.id, p.name, source, p.ref), p,
+            seat = self._seat_for(p.doctor, source, slot)
+            if seat is None:
+                self._turn_away(p, "every seat is taken and the desk does not bump")
+                return
+            record = self._issue(lambda: self.ops.book(seat.id, p.name, source, p.ref), p,
                                  f"book {p.name}")
         if record is not None and record.status is TokenStatus.BOOKED:
             self._check_in(record)
@@ -435,6 +481,7 @@ class Simulation:
             self._turn_away(p, "no slot left today: sent to casualty")
             return
         self._in_hall.add(p.key)
+        self._arrived_at.setdefault(p.key, self.now)
         record = self._issue(lambda: self.ops.emergency(doctor_id, p.name, p.ref), p,
                              f"emergency for {p.name}")
         if record is not None and record.status is TokenStatus.BOOKED:
@@ -443,7 +490,14 @@ class Simulation:
     def _turn_away(self, p: PatientPlan, why: str) -> None:
         self._in_hall.discard(p.key)
         self._turned_away += 1
-        self._note("TURNED_AWAY", f"{p.name} ({p.source.value}) sent home: {why}",
+        self._away(p, f"sent home: {why}")
+
+    def _away(self, p: PatientPlan, why: str) -> None:
+        """A patient who asked for a token and got none."""
+        if p.key not in self._away_at:
+            self._trace_order.append(("away", p.key))
+        self._away_at[p.key] = (self.now, why)
+        self._note("TURNED_AWAY", f"{p.name} ({p.source.value}) {why}",
                    doctor=p.doctor, patient_name=p.name, source=p.source.value)
 
     def _check_in_due(self, h: Happening) -> None:
@@ -461,10 +515,15 @@ class Simulation:
     def _slot_start(self, h: Happening) -> None:
         self._maybe_call(h.doctor)  # type: ignore[arg-type]
 
+    def _gone_home(self, doctor: int) -> bool:
+        """Past the doctor's last call: whoever still waits leaves unseen."""
+        last = self.ledger.doctor_slots.get(doctor)
+        return bool(last) and self.now >= last[-1].end + self._last_call
+
     def _maybe_call(self, doctor: int) -> None:
         if doctor in self._busy or doctor in self._call_pending:
             return
-        if self.ledger.away(doctor, self.now) is not None:
+        if self.ledger.away(doctor, self.now) is not None or self._gone_home(doctor):
             return
         if self.ledger.ready_to_call(doctor, self.now):
             self._call_pending.add(doctor)
@@ -473,7 +532,8 @@ class Simulation:
     def _call(self, h: Happening) -> None:
         doctor: int = h.doctor  # type: ignore[assignment]
         self._call_pending.discard(doctor)
-        if doctor in self._busy or self.ledger.away(doctor, self.now) is not None:
+        if doctor in self._busy or self.ledger.away(doctor, self.now) is not None \
+                or self._gone_home(doctor):
             return
         self._call_next(doctor, None)
 
@@ -493,9 +553,12 @@ class Simulation:
         slot = self.ledger.slots[token.slot_id]
         ready = max(token.checked_in_at or self.now, slot.start)
         self._waits[token.source.value].append((self.now - ready).total_seconds() / 60)
-        plan = self.plan.doctors[doctor]
-        minutes = consultation_minutes(self._consult_rng[doctor], plan.consult_mean,
-                                       self.config.consult_cv)
+        arrived = self._arrived_at.get(token.patient, ready)
+        self._arrival_waits.append((self.now - arrived).total_seconds() / 60)
+        # Each patient's consultation is their own draw: the same in every variant.
+        patient = self._patients[token.patient]
+        minutes = lognormal_minutes(patient.consult_z, self.plan.doctors[doctor].consult_mean,
+                                    self.config.consult_cv)
         self._busy[doctor] = (token.id, self.now)
         ends = self.now + timedelta(seconds=max(30, round(minutes * 60)))
         self.agenda.add(Happening(ends, Kind.CONSULT_END, doctor=doctor, token_id=token.id))
@@ -504,10 +567,12 @@ class Simulation:
         doctor: int = h.doctor  # type: ignore[assignment]
         token_id, since = self._busy.pop(doctor)
         self._busy_minutes[doctor] += (self.now - since).total_seconds() / 60
+        if self.now > self._session_end:
+            self._overtime[doctor] += (self.now - max(since, self._session_end)
+                                       ).total_seconds() / 60
         self._last_consult_end[doctor] = self.now
-        if self.ledger.away(doctor, self.now) is None and self.ledger.ready_to_call(
-            doctor, self.now
-        ):
+        if self.ledger.away(doctor, self.now) is None and not self._gone_home(doctor) \
+                and self.ledger.ready_to_call(doctor, self.now):
             self._call_next(doctor, token_id)
         else:
             token = self.ledger.tokens[token_id]
@@ -651,11 +716,17 @@ class Simulation:
                 open_minutes=round(open_minutes, 1),
                 utilisation=round(busy / open_minutes, 3) if open_minutes else 0.0,
                 overrun_minutes=round(overrun, 1),
+                overtime_minutes=round(self._overtime[plan.index], 1),
                 late_start_minutes=plan.late_minutes,
                 closed_slots=sum(1 for s in day if s.closed),
             ))
         busy_total = sum(d.busy_minutes for d in doctors)
         open_total = sum(d.open_minutes for d in doctors)
+        from_arrival = WaitFigures.of(self._arrival_waits)
+        # Walk-ins who never held a seat: sent home at the door, or waitlisted until
+        # their waitlist expired (those still waiting are not counted yet).
+        never_seated = sum(1 for t in tokens if t.source in _WALK_INS and not t.seated_ever
+                           and t.status is not TokenStatus.WAITLISTED)
         return SimulationSummary(
             seed=self.config.seed,
             day=self.config.day.isoformat(),
@@ -672,6 +743,7 @@ class Simulation:
             waitlisted_on_booking=kinds[EventKind.WAITLISTED],
             waitlisted_remaining=states[TokenStatus.WAITLISTED],
             expired=kinds[EventKind.EXPIRED],
+            unseen=kinds[EventKind.UNSEEN],
             overbooked_slots=len(ledger.overbooked_slots),
             completed=kinds[EventKind.COMPLETED],
             doctors_late=len(ledger.delayed_doctors),
@@ -679,15 +751,45 @@ class Simulation:
             tokens_by_source={s.value: sum(1 for t in tokens if t.source is s) for s in Source},
             final_states={s.value: states[s.value] for s in TokenStatus},
             wait_minutes={s.value: WaitFigures.of(self._waits[s.value]) for s in Source},
+            wait_from_arrival_mean=from_arrival.mean,
+            wait_from_arrival_p90=from_arrival.p90,
             mean_utilisation=round(busy_total / open_total, 3) if open_total else 0.0,
+            overtime_minutes=round(sum(d.overtime_minutes for d in doctors) / len(doctors), 1)
+            if doctors else 0.0,
             utilisation=doctors,
             refusals=dict(sorted(self._refusals.items())),
-            turned_away=self._turned_away,
+            turned_away=self._turned_away + never_seated,
+            bookings_declined=self._declined,
             finished=self.finished,
             simulated_until=self.now.isoformat(timespec="seconds"),
             engine_operations=self.ops.operations,
             engine_calls=dict(sorted(self.ops.calls.items())),
         )
+
+
+    def timelines(self) -> list[dict[str, object]]:
+        """Every token's day (booked, arrived, checked in, called, seen), and every
+        patient who got none, in the order they began: what `--trace` writes."""
+        rows: list[dict[str, object]] = []
+        for kind, key in self._trace_order:
+            if kind == "token":
+                token = self.ledger.tokens[key]
+                p = self._patients[token.patient]
+                slot = self.ledger.slots[token.slot_id]
+                rows.append(timeline(
+                    p.ident, self._codes.get(token.doctor, "?"), token.source.value,
+                    token=token.number, slot=f"{slot.start:%H:%M}-{slot.end:%H:%M}",
+                    status=token.status.value, booked=token.created_at,
+                    arrived=self._arrived_at.get(token.patient),
+                    checked_in=token.checked_in_at, called=token.called_at,
+                    completed=token.completed_at,
+                ))
+            else:
+                p = self._patients[key]
+                at, why = self._away_at[key]
+                rows.append(timeline(p.ident, self._codes.get(p.doctor, "?"), p.source.value,
+                                     status="TURNED_AWAY", arrived=at, why=why))
+        return rows
 
 
 def simulate_day(

@@ -50,6 +50,8 @@ class DoctorFigures(_Figures):
     utilisation: float
     #: Minutes the last consultation ended after the doctor's last slot.
     overrun_minutes: float
+    #: Minutes spent consulting after the end of the day's last session (as planned).
+    overtime_minutes: float
     late_start_minutes: int
     closed_slots: int
 
@@ -69,6 +71,8 @@ class SimulationSummary(_Figures):
     waitlisted_on_booking: int
     waitlisted_remaining: int
     expired: int
+    #: Checked in but never called when the day was finished (rule 17).
+    unseen: int
     overbooked_slots: int
     completed: int
     doctors_late: int
@@ -76,12 +80,20 @@ class SimulationSummary(_Figures):
     tokens_by_source: dict[str, int]
     final_states: dict[str, int]
     wait_minutes: dict[str, WaitFigures]
+    #: Minutes from coming into the hall to being called, over every patient called.
+    wait_from_arrival_mean: float | None
+    wait_from_arrival_p90: float | None
     mean_utilisation: float
+    #: Mean over the doctors of their minutes consulting past the last session's end.
+    overtime_minutes: float
     utilisation: list[DoctorFigures]
     #: Things the engine refused (error class: count); a normal day has none or a few.
     refusals: dict[str, int]
-    #: Patients sent home without a token: no slot was left for them.
+    #: Walk-ins who never got a seat: sent home at the door (no slot left), or left on
+    #: a waitlist until it expired.
     turned_away: int
+    #: Pre-bookings not made because every slot was full and the desk does not bump.
+    bookings_declined: int
     finished: bool
     simulated_until: str
     engine_operations: int
@@ -105,14 +117,22 @@ class SimulationSummary(_Figures):
                 f"tokens {self.tokens_booked} (emergencies {self.emergencies}), "
                 f"completed {self.completed}",
                 f"cancelled {self.cancellations}, no-shows {self.no_shows}, "
-                f"expired {self.expired}, turned away {self.turned_away}",
+                f"expired {self.expired}, unseen {self.unseen}, "
+                f"turned away {self.turned_away}",
                 f"bumped {self.bumped}, promoted {self.promoted}, moved {self.moved}, "
                 f"waitlisted on booking {self.waitlisted_on_booking}, "
                 f"still waitlisted {self.waitlisted_remaining}",
                 f"overbooked slots {self.overbooked_slots}, doctors late {self.doctors_late}, "
                 f"slots closed {self.slots_closed}",
                 f"mean wait in minutes: {waits or 'nobody was called'}",
-                f"mean utilisation {self.mean_utilisation:.0%}; "
+                f"from arrival to call: mean {_minutes(self.wait_from_arrival_mean)}, "
+                f"p90 {_minutes(self.wait_from_arrival_p90)}",
+                f"mean utilisation {self.mean_utilisation:.0%}, "
+                f"overtime {self.overtime_minutes} min a doctor; "
                 f"{self.engine_operations} engine operations",
             ]
         )
+
+
+def _minutes(value: float | None) -> str:
+    return "-" if value is None else f"{value} min"

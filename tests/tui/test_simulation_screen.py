@@ -1,7 +1,8 @@
 """The live simulation through the keys a demo-giver presses (Textual's Pilot).
 
 Each test opens `SimulationApp` on seed 1 (three doctors, Monday 3 March 2025)
-paused when the OPD opens at 07:00, after the evening before has been played.
+paused at 08:30, where the live day starts, after the evening before and the
+early morning have been played at once.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from opd_tui.tui.simulation.screen import REFRESH_SECONDS, SimulationCommands
 from opd_tui.tui.simulation.widgets import EventLog, badge
 
 from .sim_helpers import (
-    DAY_OPENS,
     END,
     MID_DAY,
     SHORT,
@@ -29,6 +29,11 @@ from .sim_helpers import (
     sim_time,
     simulation_open,
 )
+
+
+#: The live day is shown from 08:30 (the evening before and the early morning are
+#: played at once).
+LIVE_FROM = datetime(2025, 3, 3, 8, 30)
 
 
 def shown(widget) -> str:  # noqa: ANN001
@@ -42,13 +47,13 @@ def grid_lines(screen: SimulationScreen) -> list[str]:
     return [grid.render_line(y).text for y in range(grid.size.height)]
 
 
-async def test_opens_paused_when_the_opd_opens_after_the_evening_before() -> None:
+async def test_opens_paused_at_half_past_eight_after_the_evening_before() -> None:
     async with simulation_open() as pilot:
         screen = sim_of(pilot)
-        assert sim_time(screen) == DAY_OPENS
+        assert sim_time(screen) == LIVE_FROM
         top = header(screen)
         assert "Mon 03 Mar 2025" in top and "seed 1" in top and "3 doctors" in top
-        assert "paused 60×" in top and "07:00:00" in top
+        assert "paused 60×" in top and "08:30:00" in top
         [evening] = screen.event_log.entries
         assert evening.kind == "EVENING"
         assert "tokens booked online and for follow-ups" in evening.text
@@ -60,7 +65,7 @@ async def test_opens_paused_when_the_opd_opens_after_the_evening_before() -> Non
         # Paused: the wall clock moves, the simulated one does not.
         await asyncio.sleep(3 * REFRESH_SECONDS)
         await settle(pilot)
-        assert sim_time(screen) == DAY_OPENS
+        assert sim_time(screen) == LIVE_FROM
 
 
 async def test_n_steps_to_the_next_event_and_stays_paused() -> None:
@@ -68,8 +73,10 @@ async def test_n_steps_to_the_next_event_and_stays_paused() -> None:
         screen = sim_of(pilot)
         await press(pilot, "n")
         first = screen.event_log.entries[-1]
-        assert len(screen.event_log.entries) == 2
-        assert sim_time(screen) == first.at > DAY_OPENS
+        # One happening: a walk-in booked and checked in is two lines at one time.
+        stepped = list(screen.event_log.entries)[1:]
+        assert stepped and all(e.at == first.at for e in stepped)
+        assert sim_time(screen) == first.at > LIVE_FROM
         assert f"{first.at:%H:%M:%S}" in header(screen)
         await press(pilot, "n", "n", "n")
         entries = list(screen.event_log.entries)
@@ -89,7 +96,7 @@ async def test_space_plays_and_pauses_the_day() -> None:
         await pilot.press("space")
         elapsed = time.monotonic() - started
         await settle(pilot)
-        played = sim_time(screen) - DAY_OPENS
+        played = sim_time(screen) - LIVE_FROM
         assert played > timedelta(0)
         # Simulated time follows the wall clock times the speed, never ahead of it.
         assert played <= timedelta(seconds=elapsed * 1200 + 60)
@@ -126,12 +133,12 @@ async def test_a_faster_speed_plays_the_day_faster() -> None:
         await press(pilot, "space")
         await asyncio.sleep(0.6)
         await press(pilot, "space")
-        slow = sim_time(screen) - DAY_OPENS
+        slow = sim_time(screen) - LIVE_FROM
         assert slow <= timedelta(seconds=time.monotonic() - started + 1)
         await press(pilot, *["plus"] * (len(SPEEDS) - 1), "space")
         await asyncio.sleep(0.6)
         await press(pilot, "space")
-        fast = sim_time(screen) - DAY_OPENS - slow
+        fast = sim_time(screen) - LIVE_FROM - slow
         assert fast > timedelta(seconds=60)
 
 
@@ -144,6 +151,7 @@ async def test_the_day_plays_to_its_end_at_full_speed_and_shows_its_summary() ->
         deadline = time.monotonic() + 60  # wall time: generous for a loaded CI machine
         while not isinstance(pilot.app.screen, DaySummaryScreen) and time.monotonic() < deadline:
             await pilot.pause(0.1)
+        await settle(pilot)  # the summary pushed is composed too
         modal = pilot.app.screen
         assert isinstance(modal, DaySummaryScreen)
         assert screen.finished and "day over" in header(screen)
@@ -173,7 +181,7 @@ async def test_the_live_day_is_the_headless_day_and_the_grid_shows_its_end() -> 
         lines = grid_lines(screen)[1:4]
         assert all(line.count("ended") == 7 for line in lines), lines
         assert screen.event_log.count == sum(
-            1 for e in screen.live._sim.log if e.at >= DAY_OPENS  # type: ignore[union-attr]
+            1 for e in screen.live._sim.log if e.at > LIVE_FROM  # type: ignore[union-attr]
         )
 
 
@@ -185,7 +193,7 @@ async def test_r_restarts_with_a_new_seed() -> None:
         before = screen.frame.summary
         await press(pilot, "r")
         assert screen.frame.config.seed == 2 and "seed 2" in header(screen)
-        assert sim_time(screen) == DAY_OPENS
+        assert sim_time(screen) == LIVE_FROM
         assert [e.kind for e in screen.event_log.entries] == ["EVENING"]
         assert screen.frame.summary.seed == 2
         assert screen.frame.summary != before
@@ -232,9 +240,9 @@ async def test_the_figures_panel_counts_what_the_log_shows() -> None:
         assert summary.completed > 0 and summary.bumped > 0
         assert f"Seen {summary.completed}" in " ".join(counts.split())
         assert f"Bumped {summary.bumped}" in " ".join(counts.split())
-        # Trends: a sample every 10 simulated minutes since 07:00.
+        # Trends: a sample every 10 simulated minutes since 08:30.
         assert [s.at for s in frame.samples] == [
-            DAY_OPENS + timedelta(minutes=10 * i) for i in range(23)
+            LIVE_FROM + timedelta(minutes=10 * i) for i in range(14)
         ]
         seen = screen.stats.query_one("#trend-seen")
         assert sum(seen.values) == frame.samples[-1].completed - frame.samples[0].completed
@@ -270,7 +278,7 @@ async def test_log_lines_show_names_literally_never_as_markup() -> None:
         log = sim_of(pilot).query_one(EventLog)
         tricky = ["[bold red]X", "[@click=app.quit]Ravi", "Rao [/", "Smith [/b] Jr"]
         for name in tricky:
-            log.add([LogEntry(at=DAY_OPENS, kind="BOOKED", text=f"RAO-001 {name} (WALKIN)",
+            log.add([LogEntry(at=LIVE_FROM, kind="BOOKED", text=f"RAO-001 {name} (WALKIN)",
                               patient_name=name, source="WALKIN")])
         await pilot.pause()
         shown = "\n".join(line.text for line in log.lines)
@@ -282,8 +290,8 @@ async def test_log_lines_show_names_literally_never_as_markup() -> None:
 async def test_an_emergency_stands_out_in_the_log() -> None:
     async with simulation_open() as pilot:
         log = sim_of(pilot).query_one(EventLog)
-        emergency = LogEntry(at=DAY_OPENS, kind="BOOKED", text="X", source="EMERGENCY")
-        walk_in = LogEntry(at=DAY_OPENS, kind="BOOKED", text="Y", source="WALKIN")
+        emergency = LogEntry(at=LIVE_FROM, kind="BOOKED", text="X", source="EMERGENCY")
+        walk_in = LogEntry(at=LIVE_FROM, kind="BOOKED", text="Y", source="WALKIN")
         assert badge(emergency) == ("EMERGENCY", "emergency")
         assert badge(walk_in) == ("BOOKED", "booked")
         log.add([emergency, walk_in])
@@ -343,3 +351,52 @@ async def test_a_database_already_past_the_day_stops_with_a_reason_and_r_moves_o
         assert screen.frame.config.seed == 2 and "stopped" not in header(screen)
     assert [d.code for d in engine.doctors()][0] == "RAO"  # the database stays open, ours
     engine.close()
+
+
+async def test_at_80_columns_the_header_never_cuts_the_doctor_count() -> None:
+    async with simulation_open((80, 24), doctors=12, speed=1200) as pilot:
+        screen = sim_of(pilot)
+
+        def title_on_screen() -> str:
+            return screen.query_one("#sim-title").render_line(0).text.rstrip()
+
+        assert title_on_screen().endswith("12 doctors"), title_on_screen()
+        await press(pilot, "space")  # playing: "▶ 1200×"
+        assert title_on_screen().endswith("12 doctors"), title_on_screen()
+        await press(pilot, "space")
+    async with simulation_open((120, 24), doctors=12) as pilot:
+        # With room, the whole title.
+        line = sim_of(pilot).query_one("#sim-title").render_line(0).text
+        assert line.strip() == "OPD simulation · Mon 03 Mar 2025 · seed 1 · 12 doctors"
+
+
+async def test_pressing_plus_at_the_fastest_speed_shows_one_toast() -> None:
+    async with simulation_open(speed=1200) as pilot:
+        for _ in range(5):
+            await pilot.press("plus")
+        await settle(pilot)
+        fastest = [n for n in pilot.app._notifications if "fastest" in n.message]
+        assert len(fastest) == 1
+
+
+async def test_the_log_counts_its_events_in_words() -> None:
+    async with simulation_open() as pilot:
+        screen = sim_of(pilot)
+        log = screen.event_log
+        assert log.border_subtitle == "no events yet"
+        log.count = 1
+        assert log.tally == "1 event"
+        log.count = 0
+        await press(pilot, "n")
+        expected = "1 event" if log.count == 1 else f"{log.count} events"
+        assert log.count >= 1 and log.border_subtitle == expected
+
+
+async def test_start_shows_the_day_from_another_time() -> None:
+    app = SimulationApp(SimulationConfig(seed=1), paused=True, start=clock_time(10, 0))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        screen = sim_of(pilot)
+        assert sim_time(screen) == datetime(2025, 3, 3, 10, 0)
+        [summary_line] = screen.event_log.entries
+        assert summary_line.text.startswith("Up to 10:00:") and screen.frame.summary.completed

@@ -15,7 +15,8 @@ from opd_tui.tui.simulation.live import (
     LiveDay,
 )
 
-OPENS = datetime(2025, 3, 3, 7, 0)
+#: Where the live day starts (the evening before and the early morning are played at once).
+OPENS = datetime(2025, 3, 3, 8, 30)
 END = datetime(2025, 3, 4)
 
 
@@ -176,3 +177,22 @@ def test_a_closed_day_does_nothing_more() -> None:
     assert day.play_until(END, 1) is None
     assert day.step() is None
     assert day.prepare(1) is None
+
+
+def test_the_live_day_starts_at_half_past_eight_or_the_first_slot_or_where_asked() -> None:
+    from datetime import time
+
+    from opd_tui.tui.simulation.live import live_from
+
+    config = SimulationConfig()
+    opens = datetime(2025, 3, 3, 7, 0)
+    assert live_from(config, opens, None) == datetime(2025, 3, 3, 8, 30)
+    assert live_from(config, opens, time(11, 15)) == datetime(2025, 3, 3, 11, 15)
+    assert live_from(config, opens, time(5, 0)) == opens  # never before the hall opens
+    early = SimulationConfig(sessions="08:00-12:00")
+    assert live_from(early, datetime(2025, 3, 3, 6, 0), None) == datetime(2025, 3, 3, 8, 0)
+    day = LiveDay(SimulationConfig(seed=2, doctors=1), start=time(9, 45))
+    frame = day.prepare(30)
+    assert frame is not None and frame.ready and frame.now == datetime(2025, 3, 3, 9, 45)
+    assert frame.day_opens == frame.now and frame.samples[0].at == frame.now
+    day.close()

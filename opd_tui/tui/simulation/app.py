@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import time
+
 from textual.app import App
 from textual.screen import Screen
 
@@ -30,6 +32,8 @@ class SimulationApp(App[None]):
         speed: int = DEFAULT_SPEED,
         paused: bool = False,
         theme: str = DARK,
+        start: time | None = None,
+        whatif_workers: int | None = None,
     ) -> None:
         super().__init__()
         self.config = config or SimulationConfig()
@@ -37,10 +41,13 @@ class SimulationApp(App[None]):
         self.speed = speed
         self.paused = paused
         self.theme = theme
+        self.start = start
+        self.whatif_workers = whatif_workers
 
     def get_default_screen(self) -> Screen:
         return SimulationScreen(self.config, engine=self.engine, speed=self.speed,
-                                paused=self.paused)
+                                paused=self.paused, start=self.start,
+                                whatif_workers=self.whatif_workers)
 
     @property
     def simulation(self) -> SimulationScreen:
@@ -50,8 +57,9 @@ class SimulationApp(App[None]):
 
 
 def run_live(config: SimulationConfig, engine: AllocationEngine | None = None,
-             speed: int = DEFAULT_SPEED) -> int:
-    """Play the day on screen, on a private in-memory database unless `engine` is given."""
-    app = SimulationApp(config, engine=engine, speed=speed)
+             speed: int = DEFAULT_SPEED, start: time | None = None) -> int:
+    """Play the day on screen, on a private in-memory database unless `engine` is given;
+    `start`: the time of day it is shown from (default 08:30)."""
+    app = SimulationApp(config, engine=engine, speed=speed, start=start)
     app.run()
     return app.return_code or 0

@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from datetime import time as clock_time
 
 from ...domain.enums import Source, TokenStatus
 from ...domain.models import SlotSummary
@@ -36,6 +37,17 @@ FRAME_LINES = 600
 STEP_LIMIT = 500
 #: The kind of the log line that sums up the evening before (not an engine event).
 EVENING = "EVENING"
+#: The live day is shown from here (the hall is filling up), or from the first slot if
+#: that is earlier; what comes before is played at once.
+LIVE_START = clock_time(8, 30)
+
+
+def live_from(config: SimulationConfig, opens: datetime, start: clock_time | None) -> datetime:
+    """When the live day is shown from: `start` if given, else 08:30 or the first slot,
+    whichever is earlier; never before the hall opens."""
+    first_slot = min(s for s, _ in config.slot_times())
+    at = config.at(start) if start is not None else min(config.at(LIVE_START), first_slot)
+    return max(opens, at)
 
 
 class LiveClock:
@@ -113,6 +125,7 @@ class Frame:
     generation: int
     config: SimulationConfig
     now: datetime
+    #: The time the live day is shown from (its trends start there).
     day_opens: datetime
     day_ends: datetime
     entries: tuple[LogEntry, ...]
@@ -181,8 +194,11 @@ class LiveDay:
     day gets a private in-memory database of its own.
     """
 
-    def __init__(self, config: SimulationConfig, engine: AllocationEngine | None = None) -> None:
+    def __init__(self, config: SimulationConfig, engine: AllocationEngine | None = None,
+                 start: clock_time | None = None) -> None:
         self.config = config
+        #: The time of day the live day is shown from (None: 08:30 or the first slot).
+        self.start = start
         self.generation = 0
         self._engine = engine
         self._lock = threading.Lock()
@@ -204,13 +220,14 @@ class LiveDay:
     # -- the worker's calls -----------------------------------------------------
 
     def prepare(self, budget: float) -> Frame | None:
-        """Open the day and play the evening before (bookings, cancellations) at full
-        speed; the live day starts when the day opens. Call until `frame.ready`."""
+        """Open the day and play the evening before (bookings, cancellations) and the
+        early morning at full speed; the live day starts at `live_from`. Call until
+        `frame.ready`."""
         with self._lock:
             if self._closed:
                 return None
             sim = self._simulation()
-            opens = sim.plan.day_opens
+            opens = self._live_from(sim)
             reached = self._play(opens, budget, log=False)
             if reached and not self._ready:
                 self._ready = True
@@ -333,13 +350,17 @@ class LiveDay:
             ))
             self._next_sample += timedelta(minutes=SAMPLE_MINUTES)
 
+    def _live_from(self, sim: Simulation) -> datetime:
+        return live_from(self.config, sim.plan.day_opens, self.start)
+
     def _evening(self, sim: Simulation) -> LogEntry:
         s = sim.summary()
         before = s.tokens_by_source[Source.ONLINE.value] + s.tokens_by_source[Source.FOLLOWUP.value]
-        text = (f"The evening before: {s.doctors} doctors, {s.slots_created} slots; "
+        text = (f"Up to {sim.now:%H:%M}: {s.doctors} doctors, {s.slots_created} slots; "
                 f"{before} tokens booked online and for follow-ups, "
+                f"{s.tokens_by_source[Source.WALKIN.value]} walk-ins, "
                 f"{s.final_states[TokenStatus.WAITLISTED.value]} on waitlists, "
-                f"{s.bumped} bumped, {s.cancellations} cancelled. The OPD opens.")
+                f"{s.bumped} bumped, {s.cancellations} cancelled, {s.completed} seen.")
         return LogEntry(at=sim.now, kind=EVENING, text=text)
 
     def _read_grid(self, sim: Simulation) -> None:
@@ -367,7 +388,7 @@ class LiveDay:
             generation=self.generation,
             config=self.config,
             now=sim.now,
-            day_opens=sim.plan.day_opens,
+            day_opens=self._live_from(sim),
             day_ends=max(last_end + timedelta(minutes=30), sim.now),
             entries=tuple(entries[hidden:]),
             hidden=hidden,

@@ -9,8 +9,10 @@ never wait for the engine, so the screen answers at every speed.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import datetime
+from datetime import time as clock_time
 from typing import Literal
 
 from textual import on, work
@@ -25,6 +27,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from ...engine import AllocationEngine
 from ...simulation import SimulationConfig
+from ...simulation.compare import Results
 from ..widgets import LEGEND, GridRow, SlotGrid
 from .live import (
     DEFAULT_SPEED,
@@ -36,6 +39,7 @@ from .live import (
     utilisation_so_far,
 )
 from .summary_screen import Choice, DaySummaryScreen
+from .whatif import WhatIfScreen
 from .widgets import EventLog, SimHeader, StatsPanel
 
 #: Seconds between frames while the day plays: a few repaints a second at most.
@@ -71,6 +75,7 @@ class SimulationCommands(Provider):
                 items.append(("Slower", "slower", "Slow the simulated clock down"))
             items.append(("Step to the next event", "step", "Pause and play one event"))
         items += [
+            ("What if…", "what_if", "Compare parameters or policies on the same patients"),
             ("New day (next seed)", "restart", "Start again with a new seed"),
             ("Figures of the day", "summary", "The day's counts, waits and doctors"),
             ("Leave the simulation", "leave", "Back to the desk, or quit"),
@@ -109,13 +114,12 @@ class SimulationScreen(Screen[None]):
         Binding("n", "step", "Step"),
         Binding("r", "restart", "New day"),
         Binding("s", "summary", "Figures"),
+        Binding("w", "what_if", "What if"),
         Binding("q,escape", "leave", "Leave"),
     ]
 
-    class DayAdvanced(Message):
+    class DayAdvanced(Message, bubble=False):
         """The worker played a chunk of the day (for this screen only: it does not bubble)."""
-
-        bubble = False
 
         def __init__(self, frame: Frame, job: Job) -> None:
             super().__init__()
@@ -129,10 +133,20 @@ class SimulationScreen(Screen[None]):
         engine: AllocationEngine | None = None,
         speed: int = DEFAULT_SPEED,
         paused: bool = False,
+        start: clock_time | None = None,
+        whatif_workers: int | None = None,
     ) -> None:
+        """`start`: the time of day the live day is shown from (default 08:30, or the
+        first slot if earlier). `whatif_workers`: processes of the what-if panel's
+        comparisons (default one per CPU; 1 plays them in a thread of this program)."""
         super().__init__()
-        self.live = LiveDay(config or SimulationConfig(), engine)
+        self.live = LiveDay(config or SimulationConfig(), engine, start)
         self.clock = LiveClock(speed, paused=paused)
+        self.whatif_workers = whatif_workers
+        #: The what-if panel's last comparison, shown again when it reopens.
+        self.whatif_results: Results | None = None
+        #: Toasts on show (text: until when), so a key pressed again does not stack them.
+        self._toasts: dict[str, float] = {}
         self.frame: Frame | None = None
         self._busy = False
         self._steps = 0
@@ -151,7 +165,8 @@ class SimulationScreen(Screen[None]):
         with Horizontal(id="sim-bottom"):
             yield EventLog(id="sim-log")
             yield StatsPanel(id="sim-stats")
-        yield Footer(compact=True)
+        # No palette key in the footer: at 80 columns it would cut the screen's own keys.
+        yield Footer(compact=True, show_command_palette=False)
 
     @property
     def grid(self) -> SlotGrid:
@@ -194,6 +209,9 @@ class SimulationScreen(Screen[None]):
 
     def on_unmount(self) -> None:
         self.live.close()
+
+    def on_resize(self) -> None:
+        self.show_header()
 
     # -- driving the worker ---------------------------------------------------
 
@@ -278,29 +296,42 @@ class SimulationScreen(Screen[None]):
             if new_day:
                 self.event_log.reset()
             self.event_log.add(frame.entries, frame.hidden)
-            self.event_log.border_subtitle = (
-                f"{self.event_log.count} events" if frame.ready else ""
-            )
+            self.event_log.border_subtitle = self.event_log.tally if frame.ready else ""
             if frame.ready:
                 rows = [GridRow(doctor_id, code) for doctor_id, code in frame.rows]
                 self.grid.show(rows, frame.slots, frame.shifted)
                 self.stats.show(frame)
             self.show_header()
         for note in frame.notes:
-            self.notify(note, markup=False)
+            self.note(note)
         if frame.finished and self._summary_shown != frame.generation:
             self._summary_shown = frame.generation
             self.action_summary()
+
+    def note(self, text: str) -> None:
+        """A toast, unless the same one is still on show (a key pressed again)."""
+        now = time.monotonic()
+        self._toasts = {t: until for t, until in self._toasts.items() if until > now}
+        if text in self._toasts:
+            return
+        self._toasts[text] = now + self.app.NOTIFICATION_TIMEOUT
+        self.notify(text, markup=False)
 
     def show_header(self) -> None:
         frame = self.frame
         config = frame.config if frame is not None else self.live.config
         doctors = f"{config.doctors} doctor{'s' if config.doctors != 1 else ''}"
-        title = f"OPD simulation · {config.day:%a %d %b %Y} · seed {config.seed} · {doctors}"
+        titles = (
+            f"OPD simulation · {config.day:%a %d %b %Y} · seed {config.seed} · {doctors}",
+            f"{config.day:%a %d %b %Y} · seed {config.seed} · {doctors}",
+            f"{config.day:%d %b} · seed {config.seed} · {doctors}",
+            f"seed {config.seed} · {doctors}",
+            doctors,
+        )
         if self._stopped:
             state, mode = "✕ stopped · r new day", "paused"
         elif frame is None or not frame.ready:
-            state, mode = "» the evening before…", "preparing"
+            state, mode = "» preparing the day…", "preparing"
         elif frame.finished:
             state, mode = "■ day over", "over"
         elif self.clock.paused:
@@ -311,13 +342,16 @@ class SimulationScreen(Screen[None]):
         if frame is not None:
             clock = f"{frame.now:%H:%M:%S}" if frame.now.date() == config.day \
                 else f"{frame.now:%a %H:%M}"
+        # The longest title that fits beside the state and the clock: never a cut count.
+        room = self.size.width - len(state) - len(clock) - 6
+        title = next((t for t in titles if len(t) <= room), titles[-1])
         self.query_one(SimHeader).show(title, state, clock, mode)
 
     # -- keys -----------------------------------------------------------------
 
     def action_toggle_pause(self) -> None:
         if self.finished:
-            self.notify("The day is over: r plays a new day", markup=False)
+            self.note("The day is over: r plays a new day")
             return
         if self.clock.paused:
             self.clock.resume()
@@ -327,17 +361,17 @@ class SimulationScreen(Screen[None]):
 
     def action_faster(self) -> None:
         if not self.clock.faster():
-            self.notify(f"{self.clock.speed}× is the fastest", markup=False)
+            self.note(f"{self.clock.speed}× is the fastest")
         self.show_header()
 
     def action_slower(self) -> None:
         if not self.clock.slower():
-            self.notify(f"{self.clock.speed}× is the slowest", markup=False)
+            self.note(f"{self.clock.speed}× is the slowest")
         self.show_header()
 
     def action_step(self) -> None:
         if self.finished:
-            self.notify("The day is over: r plays a new day", markup=False)
+            self.note("The day is over: r plays a new day")
             return
         self.clock.pause()
         self._steps += 1
@@ -371,6 +405,18 @@ class SimulationScreen(Screen[None]):
             ),
             self._summary_closed,
         )
+
+    def action_what_if(self) -> None:
+        """The what-if panel: the live day's parameters, compared in the background."""
+        self.app.push_screen(
+            WhatIfScreen(self.live.config, workers=self.whatif_workers,
+                         previous=self.whatif_results),
+            self._what_if_closed,
+        )
+
+    def _what_if_closed(self, results: Results | None) -> None:
+        if results is not None:
+            self.whatif_results = results
 
     def _summary_closed(self, choice: Choice | None) -> None:
         if choice == "restart":

@@ -24,30 +24,47 @@ from .widgets import pairs_table
 Choice = Literal["restart", "quit"]
 
 
-def _minutes(value: float | None) -> str:
-    return "–" if value is None else f"{value:.1f}"
+def _minutes(value: float | None, unit: str = "") -> str:
+    return "–" if value is None else f"{value:.1f}{unit}"
 
 
 def _share(value: float | None) -> str:
     return "–" if value is None else f"{value:.0%}"
 
 
-def figures_table(s: SimulationSummary, utilisation: float | None = None) -> Table:
-    """The day's counts, three pairs to a row (`utilisation`: so far, before the end)."""
+def figures_table(s: SimulationSummary, utilisation: float | None = None,
+                  width: int = 106) -> Table:
+    """The day's counts (`utilisation`: so far, before the end), three pairs to a row
+    where `width` cells hold them, else two: no column is ever cut."""
     items: list[tuple[str, object]] = [
         ("Tokens", s.tokens_booked), ("Seen", s.completed), ("Emergencies", s.emergencies),
         ("Cancelled", s.cancellations), ("No-shows", s.no_shows), ("Expired", s.expired),
-        ("Bumped", s.bumped), ("Promoted", s.promoted), ("Moved", s.moved),
+        ("Unseen", s.unseen), ("Turned away", s.turned_away), ("Bumped", s.bumped),
+        ("Promoted", s.promoted), ("Moved", s.moved),
         ("Waitlisted on booking", s.waitlisted_on_booking),
-        ("Still waitlisted", s.waitlisted_remaining), ("Turned away", s.turned_away),
-        ("Overbooked slots", s.overbooked_slots), ("Doctors late", s.doctors_late),
-        ("Slots closed", s.slots_closed),
+        ("Still waitlisted", s.waitlisted_remaining),
+        ("Arrival to call", _minutes(s.wait_from_arrival_mean, "m")),
+        ("Arrival to call p90", _minutes(s.wait_from_arrival_p90, "m")),
         ("Mean utilisation", _share(s.mean_utilisation)) if s.finished
         else ("Utilisation so far", _share(utilisation)),
-        ("Engine operations", s.engine_operations),
+        ("Overtime a doctor", _minutes(s.overtime_minutes, "m")),
+        ("Overbooked slots", s.overbooked_slots), ("Doctors late", s.doctors_late),
+        ("Slots closed", s.slots_closed), ("Engine operations", s.engine_operations),
         ("Refused", sum(s.refusals.values())),
     ]
-    return pairs_table(items, per_row=3)
+    return pairs_table(items, per_row=pairs_per_row(items, width))
+
+
+def pairs_per_row(items: list[tuple[str, object]], width: int) -> int:
+    """Three pairs to a row if every column fits in `width` cells, else two."""
+    for per_row in (3, 2):
+        columns = [max(len(label) for label, _ in items[i::per_row])
+                   + max(len(str(value)) for _, value in items[i::per_row])
+                   for i in range(per_row)]
+        # A grid pads each cell by one on either side, but not at its outer edges.
+        if sum(columns) + 4 * per_row - 2 <= width:
+            return per_row
+    return 1
 
 
 class DaySummaryScreen(ModalScreen[Choice | None]):
@@ -88,7 +105,8 @@ class DaySummaryScreen(ModalScreen[Choice | None]):
                 f"{date.fromisoformat(s.day):%a %d %b %Y} · seed {s.seed} · {s.doctors} doctors · {s.slots_created} slots · "
                 f"simulated until {s.simulated_until[11:16]}"
             ), id="summary-subtitle")
-            yield Static(figures_table(s, self.utilisation), id="summary-figures")
+            yield Static(figures_table(s, self.utilisation, self._room()),
+                         id="summary-figures")
             yield DataTable(id="summary-waits", cursor_type="none", zebra_stripes=True)
             yield DataTable(id="summary-doctors", cursor_type="row", zebra_stripes=True)
 
@@ -101,17 +119,20 @@ class DaySummaryScreen(ModalScreen[Choice | None]):
                           Text(_minutes(w.mean), justify="right"),
                           Text(_minutes(w.p90), justify="right"))
         doctors = self.query_one("#summary-doctors", DataTable)
-        doctors.add_columns("Doctor", "Name", "Department", "Seen", "Busy",
-                            "Utilisation" if s.finished else "Utilisation so far",
-                            "Overrun", "Late")
+        # A narrow screen leaves the department out rather than cut the last columns.
+        wide = self._room() >= 100
+        doctors.add_columns("Doctor", "Name", *(["Department"] if wide else []), "Seen",
+                            "Busy", "Utilisation" if s.finished else "Use so far",
+                            "Overtime", "Late")
         for d in s.utilisation:
             doctors.add_row(
-                Text(d.code), Text(d.name), Text(d.department),
+                Text(d.code), Text(d.name), *([Text(d.department)] if wide else []),
                 Text(str(d.completed), justify="right"),
                 Text(f"{d.busy_minutes:.0f}m", justify="right"),
                 Text(_share(d.utilisation if s.finished
                             else self.doctors_utilisation.get(d.code)), justify="right"),
-                Text(f"{d.overrun_minutes:.0f}m" if d.overrun_minutes else "", justify="right"),
+                Text(f"{d.overtime_minutes:.0f}m" if d.overtime_minutes else "",
+                     justify="right"),
                 Text(f"{d.late_start_minutes}m" if d.late_start_minutes else "",
                      justify="right"),
                 key=d.code,
@@ -121,7 +142,12 @@ class DaySummaryScreen(ModalScreen[Choice | None]):
         dialog.border_subtitle = (
             f"r new day (seed {s.seed + 1}) · Enter back to the day · q {self.leave.lower()}"
         )
-        doctors.focus()
+        doctors.focus(scroll_visible=False)
+
+    def _room(self) -> int:
+        """Cells across the dialog's content (110 wide, less on a narrow screen), less
+        its border, padding and scrollbar."""
+        return min(110, self.app.size.width) - 6
 
     def action_dismiss_summary(self) -> None:
         self.dismiss(None)

@@ -168,6 +168,13 @@ class EventLog(RichLog):
         self.entries.clear()
         self.clear()
 
+    @property
+    def tally(self) -> str:
+        """`1 event`, `12 events`: the log's border says how many the day has had."""
+        if not self.count:
+            return "no events yet"
+        return f"{self.count} event{'' if self.count == 1 else 's'}"
+
 
 class _BarsFromZero:
     """Textual's sparkline drawing, with bars measured from zero, not from the
@@ -311,6 +318,8 @@ class StatsPanel(VerticalScroll):
             ("With doctor", f"{states['IN_CONSULTATION']}/{s.doctors}"),
             ("Utilisation", "–" if use is None else f"{use:.0%}"),
             ("Mean wait", _minutes(mean_wait(s))), ("Overbooked", s.overbooked_slots),
+            # Short labels: two pairs must fit the 38 columns of an 80-column screen.
+            ("From door", _minutes(s.wait_from_arrival_mean)), ("Sent home", s.turned_away),
         ]
         self._update("counts", pairs_table(counts), tuple(counts))
         self._show_trends(frame)
