@@ -37,7 +37,7 @@ from .corrections import Corrections
 from .report import Reports
 from .retry import retrying
 from .timetable import Timetable
-from .unit import TOKEN_COLUMNS, SlotState, TokenState, Unit, doctor_from_row
+from .unit import TOKEN_COLUMNS, SlotState, TokenState, Unit, doctor_from_row, hot
 
 R = TypeVar("R")
 
@@ -87,6 +87,8 @@ _CALL_QUEUE = (
     )
     .limit(2)
 )
+for _statement in (_IN_CONSULTATION, _NEXT_TO_CALL, _CALL_QUEUE):
+    hot(_statement)
 
 
 class AllocationEngine(Corrections, Timetable, Reports):

@@ -16,7 +16,7 @@ from sqlalchemy import bindparam, select
 from ..db import schema
 from ..domain.enums import EventKind, Source, TokenStatus
 from ..domain.errors import DuplicateBooking, SlotNotBookable
-from .unit import TOKEN_COLUMNS, SlotState, TokenState, Unit
+from .unit import TOKEN_COLUMNS, SlotState, TokenState, Unit, hot
 
 T = schema.tokens
 
@@ -49,6 +49,7 @@ _BUMP_CANDIDATE = (
     .order_by(T.c.priority.desc(), T.c.id.desc())
     .limit(1)
 )
+hot(_BUMP_CANDIDATE)
 
 
 def emergency_slot(day_slots: Iterable[SlotState], now: datetime) -> SlotState | None:

@@ -17,6 +17,7 @@ stale read. On SQLite the unit already holds the write lock (BEGIN IMMEDIATE).
 from __future__ import annotations
 
 import os
+from collections import namedtuple
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -36,6 +37,8 @@ from sqlalchemy import (
     select,
     update,
 )
+
+from sqlalchemy.exc import MultipleResultsFound, NoResultFound
 
 from ..db import schema
 from ..db.connect import WRITE_LOCKED
@@ -363,6 +366,7 @@ def _record_patient_statement(dialect: str) -> Any:
                 "updated_at": new.excluded.updated_at,
             },
         )
+        hot(statement)
     return statement
 
 
@@ -372,6 +376,146 @@ _LIVE_OF_DOCTOR_FROM = (
     .where(T.c.doctor_id == bindparam("doctor_id"), S.c.day >= bindparam("day"), status_in(LIVE))
     .order_by(S.c.start, T.c.id)  # id is seq
 )
+
+
+# -- the hot statements on SQLite's driver -----------------------------------------
+#
+# Under SQLite's write lock most of a command's cost is SQLAlchemy's work around
+# each execution, not SQLite's. The statements every command runs are therefore
+# compiled once and sent on the driver's cursor, with SQLAlchemy's own
+# conversions of parameters and results (the stored forms stay the same), its
+# before_cursor_execute listeners told, and its errors raised as it raises them
+# (so a busy or broken database is retried or named exactly as elsewhere).
+# PostgreSQL and unlocked connections run the same statements through SQLAlchemy.
+
+
+class _Rows(list[Any]):
+    """The rows of a statement run on the driver, read as a SQLAlchemy result is."""
+
+    rowcount: int = -1
+
+    def all(self) -> list[Any]:
+        return list(self)
+
+    def first(self) -> Any:
+        return self[0] if self else None
+
+    def one_or_none(self) -> Any:
+        return self[0] if self else None
+
+    def one(self) -> Any:
+        if len(self) != 1:
+            raise NoResultFound("expected one row") if not self else MultipleResultsFound(
+                "expected one row"
+            )
+        return self[0]
+
+    def scalar_one(self) -> Any:
+        return self.one()[0]
+
+    def scalar(self) -> Any:
+        return self[0][0] if self else None
+
+
+@dataclass(slots=True)
+class _Compiled:
+    sql: str
+    names: list[str]
+    defaults: dict[str, Any]
+    binds: dict[str, Callable[[Any], Any]]
+    results: list[Callable[[Any], Any] | None] | None
+    row: Any
+
+
+class Prepared:
+    """One hot statement, compiled once per set of parameter names for SQLite."""
+
+    def __init__(self, statement: Any) -> None:
+        self.statement = statement
+        self._compiled: dict[tuple[str, ...], _Compiled] = {}
+
+    def _compile(self, conn: Connection, keys: tuple[str, ...]) -> _Compiled:
+        dialect = conn.dialect
+        compiled: Any = self.statement.compile(dialect=dialect, column_keys=list(keys))
+        columns = compiled._result_columns
+        results = None
+        row = None
+        if columns:
+            results = [c[3]._cached_result_processor(dialect, None) for c in columns]
+            row = namedtuple("Row", [c[0] for c in columns], rename=True)  # type: ignore[misc]
+        found = self._compiled[keys] = _Compiled(
+            sql=compiled.string,
+            names=list(compiled.positiontup),
+            defaults={k: v for k, v in compiled.params.items() if k not in keys},
+            binds=dict(compiled._bind_processors),
+            results=results,
+            row=row,
+        )
+        return found
+
+    def run(self, conn: Connection, params: dict[str, Any] | list[dict[str, Any]]) -> _Rows:
+        many = isinstance(params, list)
+        first = params[0] if many else params
+        keys = tuple(first)
+        prepared = self._compiled.get(keys) or self._compile(conn, keys)
+        binds = prepared.binds
+
+        def values(given: dict[str, Any]) -> tuple[Any, ...]:
+            merged = {**prepared.defaults, **given} if prepared.defaults else given
+            return tuple(
+                binds[n](merged[n]) if n in binds else merged[n] for n in prepared.names
+            )
+
+        args: Any = [values(p) for p in params] if many else values(first)
+        sql = prepared.sql
+        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        try:
+            if conn._has_events or conn.engine._has_events:
+                for listen in conn.dispatch.before_cursor_execute:
+                    sql, args = listen(conn, cursor, sql, args, None, many)
+            if many:
+                cursor.executemany(sql, args)
+                fetched: list[Any] = []
+            else:
+                cursor.execute(sql, args)
+                fetched = cursor.fetchall() if prepared.results is not None else []
+        except BaseException as error:
+            conn._handle_dbapi_exception(error, sql, args, cursor, None)
+        rows = _Rows()
+        if fetched:
+            convert, row = prepared.results, prepared.row
+            assert convert is not None
+            for raw in fetched:
+                rows.append(row(*(f(v) if f else v for f, v in zip(convert, raw, strict=True))))
+        rows.rowcount = cursor.rowcount
+        cursor.close()
+        return rows
+
+
+#: statement -> its Prepared form (the module's hot statements register here).
+_PREPARED: dict[int, Prepared] = {}
+
+
+def hot(statement: Any) -> Any:
+    """Mark a statement as one every command runs (see `Prepared`)."""
+    _PREPARED[id(statement)] = Prepared(statement)
+    return statement
+
+
+def run(conn: Connection, statement: Any, params: Any = None) -> Any:
+    """`conn.execute`, on the driver for a hot statement under SQLite's write lock."""
+    prepared = _PREPARED.get(id(statement))
+    if prepared is not None and params is not None and write_locked(conn):
+        return prepared.run(conn, params)
+    return conn.execute(statement, params)
+
+
+for _statement in (
+    _ADVANCE_CLOCK, _OCCUPANCY, _TOKEN, _TOKEN_AND_SLOT, _NEXT_NUMBER, _INSERT_TOKEN,
+    _CHANGE_TOKEN, _INSERT_EVENTS, _DOCTOR_ACTIVE, _LOCK_DOCTOR, _BOOKING_COUNTED,
+    _LIVE_TOKEN_OF,
+):
+    hot(_statement)
 
 
 def doctor_from_row(row: Any) -> Doctor:
@@ -456,7 +600,7 @@ def command_now(
     """
     reference = reference_now(conn) if requested is None else None
     if advance:
-        stored = conn.execute(_ADVANCE_CLOCK, {"at": requested or reference}).scalar_one()
+        stored = run(conn, _ADVANCE_CLOCK, {"at": requested or reference}).scalar_one()
     else:
         stored = read_clock(conn)
     if requested is not None:
@@ -567,7 +711,7 @@ class Unit:
             return self.lock_slot_day(slot_id)
         key = self.patient_key(patient_ref) if patient_ref is not None else None
         statement = _BOOKING_COUNTED if self.write_locked else _LOCK_BOOKING
-        rows = self.conn.execute(statement, {"slot_id": slot_id, "key": key}).all()
+        rows = run(self.conn, statement, {"slot_id": slot_id, "key": key}).all()
         if not rows:
             raise NotFound(f"There is no slot {slot_id}.")
         first = rows[0]
@@ -589,7 +733,7 @@ class Unit:
         return key
 
     def lock_doctor(self, doctor_id: int) -> Any:
-        row = self.conn.execute(_LOCK_DOCTOR, {"doctor_id": doctor_id}).one_or_none()
+        row = run(self.conn, _LOCK_DOCTOR, {"doctor_id": doctor_id}).one_or_none()
         if row is None:
             raise NotFound(f"There is no doctor {doctor_id}.")
         return row
@@ -598,7 +742,7 @@ class Unit:
         """Rule 19: a deactivated doctor's slots take nothing new."""
         known = self._doctors.get(doctor_id)
         if known is None:
-            row = self.conn.execute(_DOCTOR_ACTIVE, {"doctor_id": doctor_id}).one_or_none()
+            row = run(self.conn, _DOCTOR_ACTIVE, {"doctor_id": doctor_id}).one_or_none()
             if row is None:
                 raise NotFound(f"There is no doctor {doctor_id}.")
             known = self._doctors[doctor_id] = (row.name, bool(row.active))
@@ -664,8 +808,8 @@ class Unit:
         before waiting for the lock, missing the seats the previous holder took.
         """
         if slot_id not in self._occupancy:
-            self._occupancy[slot_id] = self.conn.execute(
-                _OCCUPANCY, {"slot_id": slot_id}
+            self._occupancy[slot_id] = run(
+                self.conn, _OCCUPANCY, {"slot_id": slot_id}
             ).scalar_one()
         return self._occupancy[slot_id]
 
@@ -682,7 +826,7 @@ class Unit:
         return self.occupancy(slot.id) < slot.capacity
 
     def token(self, token_id: int) -> TokenState:
-        row = self.conn.execute(_TOKEN, {"token_id": token_id}).one_or_none()
+        row = run(self.conn, _TOKEN, {"token_id": token_id}).one_or_none()
         if row is None:
             raise NotFound(f"There is no token {token_id}.")
         return TokenState.from_row(row)
@@ -694,7 +838,7 @@ class Unit:
         if not self.write_locked:
             token = self.token(token_id)
             return token, self.lock_slot_day(token.slot_id)
-        row = self.conn.execute(_TOKEN_AND_SLOT, {"token_id": token_id}).one_or_none()
+        row = run(self.conn, _TOKEN_AND_SLOT, {"token_id": token_id}).one_or_none()
         if row is None:
             raise NotFound(f"There is no token {token_id}.")
         token = TokenState.from_row(row)
@@ -708,7 +852,7 @@ class Unit:
 
     def select_tokens(self, statement: Select[Any], **params: Any) -> list[TokenState]:
         """Tokens by one of the prebuilt statements (columns: TOKEN_COLUMNS)."""
-        return [TokenState.from_row(r) for r in self.conn.execute(statement, params)]
+        return [TokenState.from_row(r) for r in run(self.conn, statement, params)]
 
     def in_slot(
         self, slot_id: int | list[int], statuses: Iterable[TokenStatus], limit: int | None = None
@@ -745,7 +889,8 @@ class Unit:
 
     def record_patient(self, ref: str, name: str, age: int | None, sex: str | None) -> None:
         """Rule 23: the latest name for a reference; age and sex kept unless given."""
-        self.conn.execute(
+        run(
+            self.conn,
             _record_patient_statement(self.conn.dialect.name),
             {"ref": ref, "name": name, "age": age, "sex": sex, "updated_at": self.now},
         )
@@ -761,8 +906,8 @@ class Unit:
         overbooked: bool,
         kind: EventKind,
     ) -> TokenState:
-        n = self.conn.execute(
-            _NEXT_NUMBER, {"of_doctor": slot.doctor_id, "of_day": slot.day}
+        n = run(
+            self.conn, _NEXT_NUMBER, {"of_doctor": slot.doctor_id, "of_day": slot.day}
         ).scalar_one()
         if status.holds_seat:
             self.occupancy(slot.id)
@@ -780,7 +925,7 @@ class Unit:
             overbooked=overbooked,
             created_at=self.now,
         )
-        token_id = self.conn.execute(_INSERT_TOKEN, values).scalar_one()
+        token_id = run(self.conn, _INSERT_TOKEN, values).scalar_one()
         if patient_ref is not None:  # the patient holds a live token there now
             self._held.pop((values["patient_key"], slot.doctor_id, slot.day), None)
         token = TokenState(
@@ -816,7 +961,8 @@ class Unit:
             self.occupancy(token.slot_id)
         if seats and new_status.holds_seat:
             self.occupancy(target_slot_id)
-        result = self.conn.execute(
+        result = run(
+            self.conn,
             _CHANGE_TOKEN,
             {
                 "token_id": token.id,
@@ -885,7 +1031,7 @@ class Unit:
                 Event(id=row.id, **values) for row, values in zip(rows, self._events, strict=True)
             ]
         elif self._events:
-            self.conn.execute(_INSERT_EVENTS, self._events)
+            run(self.conn, _INSERT_EVENTS, self._events)
         if self._moves_clock:
             self.conn.execute(_MOVE_CLOCK, {"at": self.now})
         return written
