@@ -33,6 +33,8 @@ SHOTS: list[tuple[str, tuple[int, int], Sequence[str], str | None]] = [
     ("search", (120, 40), ["slash", "text:sharma"], None),
     ("move", (120, 40), ["enter", "down", "m", "right"], None),
     ("emergency", (120, 40), ["down", "exclamation_mark"], None),
+    ("keys-help", (120, 40), ["question_mark"], None),
+    ("booking-walk-in-80x24", (80, 24), ["b", "text:Kamal Das"], None),
     ("report-200x60", (200, 60), ["R"], None),
     ("report-80x24", (80, 24), ["R"], None),
     ("roster-editor-80x24", (80, 24), ROSTER_RAO, None),

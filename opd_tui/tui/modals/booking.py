@@ -39,6 +39,8 @@ SOURCE_WORDS = {
     Source.EMERGENCY: "Emergency (may overbook)",
 }
 SEX_WORDS = {"F": "female", "M": "male", "O": "other"}
+#: A slot in the list reads as a roomy grid cell does (`● 6/6 +3`), then its status.
+OPTION_WIDTH = 10
 #: Digits that make what is typed into the name field a phone or hospital number.
 NUMBER_DIGITS = 3
 
@@ -198,11 +200,13 @@ class BookingForm(Form[Token]):
             yield widget
 
     def on_mount(self) -> None:
+        self._show_patient_note(None)
         self._show_slot_note()
 
     def _slot_options(self, doctor_id: int | None) -> list[tuple[Text, int]]:
         return [
-            (Text(f"{s.start:%H:%M}-{s.end:%H:%M}   {cell_text(s)}  {s.status.lower()}"), s.id)
+            (Text(f"{s.start:%H:%M}-{s.end:%H:%M}   {cell_text(s, OPTION_WIDTH)}  "
+                  f"{s.status.lower()}"), s.id)
             for s in bookable(self.request.slots, doctor_id)
         ]
 
