@@ -11,7 +11,11 @@ with SELECT ... FOR NO KEY UPDATE, in ascending id order, before reading them
 doctor locked for a command never waits on, or blocks, such an insert); token
 updates are compare-and-set on (status, slot), so a row changed by someone who
 did not hold those locks makes the command start over instead of acting on a
-stale read. On SQLite the unit already holds the write lock (BEGIN IMMEDIATE).
+stale read. On SQLite the unit already holds the write lock (BEGIN IMMEDIATE),
+so nothing it reads can change before it commits: there it moves the clock as
+it reads it, reads a slot with its seat count in one statement, reads a day's
+other slots only when a rule asks for them, and sends its hot statements
+straight to the driver (`Prepared`).
 """
 
 from __future__ import annotations
