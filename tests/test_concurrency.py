@@ -189,13 +189,19 @@ def _interleave(url: str, setup: str) -> dict[str, object]:
 
     a_is_writing = threading.Event()
     b_finished = threading.Event()
+    # Only the project's setup takes the write lock before A's first write, so only
+    # there can B be waiting for A: A goes on after a second. In the naive setups B
+    # never waits for A, and A waits for B to finish, however long a loaded machine
+    # takes (going on earlier would let A commit first and hide what goes wrong).
+    b_may_wait_for_a = setup == "project"
+    hold_a = 1.0 if b_may_wait_for_a else 60.0
 
     @event.listens_for(engines["A"], "before_cursor_execute")
     def _stop_before_first_write(conn, cursor, statement, *args) -> None:
         writes = statement.lstrip().upper().startswith(("UPDATE", "INSERT"))
         if writes and not a_is_writing.is_set():
             a_is_writing.set()
-            b_finished.wait(timeout=1.0)  # B may be waiting for A's lock: go on then
+            b_finished.wait(timeout=hold_a)
 
     results: dict[str, object] = {}
     finished_at: dict[str, float] = {}
@@ -210,14 +216,14 @@ def _interleave(url: str, setup: str) -> dict[str, object]:
 
     a = threading.Thread(target=book, args=("A",))
     a.start()
-    assert a_is_writing.wait(timeout=10), "desk A never reached its first write"
+    assert a_is_writing.wait(timeout=60), "desk A never reached its first write"
     b = threading.Thread(target=book, args=("B",))
     b.start()
-    b.join(timeout=0.8)
+    b.join(timeout=0.8 if b_may_wait_for_a else hold_a)
     if not b.is_alive():
         b_finished.set()
-    a.join(timeout=30)
-    b.join(timeout=30)
+    a.join(timeout=60)
+    b.join(timeout=60)
     for name, (eng, seen) in desks.items():
         locked[name] = seen["locked"]
         eng.close()
