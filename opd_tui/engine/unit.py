@@ -41,7 +41,6 @@ from sqlalchemy import (
     select,
     update,
 )
-
 from sqlalchemy.exc import MultipleResultsFound, NoResultFound
 
 from ..db import schema
@@ -431,6 +430,10 @@ class _Compiled:
     row: Any
 
 
+#: Rows of a statement run on the driver: named fields, as SQLAlchemy's rows have.
+_row_type: Any = namedtuple
+
+
 class Prepared:
     """One hot statement, compiled once per set of parameter names for SQLite."""
 
@@ -446,7 +449,7 @@ class Prepared:
         row = None
         if columns:
             results = [c[3]._cached_result_processor(dialect, None) for c in columns]
-            row = namedtuple("Row", [c[0] for c in columns], rename=True)  # type: ignore[misc]
+            row = _row_type("Row", [c[0] for c in columns], rename=True)
         found = self._compiled[keys] = _Compiled(
             sql=compiled.string,
             names=list(compiled.positiontup),
@@ -459,7 +462,8 @@ class Prepared:
 
     def run(self, conn: Connection, params: dict[str, Any] | list[dict[str, Any]]) -> _Rows:
         many = isinstance(params, list)
-        first = params[0] if many else params
+        batch = params if isinstance(params, list) else [params]
+        first = batch[0]
         keys = tuple(first)
         prepared = self._compiled.get(keys) or self._compile(conn, keys)
         binds = prepared.binds
@@ -470,9 +474,10 @@ class Prepared:
                 binds[n](merged[n]) if n in binds else merged[n] for n in prepared.names
             )
 
-        args: Any = [values(p) for p in params] if many else values(first)
+        args: Any = [values(p) for p in batch] if many else values(first)
         sql = prepared.sql
-        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        driver: Any = conn.connection.driver_connection
+        cursor = driver.cursor()
         try:
             if conn._has_events or conn.engine._has_events:
                 for listen in conn.dispatch.before_cursor_execute:
@@ -483,7 +488,7 @@ class Prepared:
             else:
                 cursor.execute(sql, args)
                 fetched = cursor.fetchall() if prepared.results is not None else []
-        except BaseException as error:
+        except BaseException as error:  # noqa: BLE001 - SQLAlchemy's handler raises it
             conn._handle_dbapi_exception(error, sql, args, cursor, None)
         rows = _Rows()
         if fetched:
@@ -931,7 +936,7 @@ class Unit:
         )
         token_id = run(self.conn, _INSERT_TOKEN, values).scalar_one()
         if patient_ref is not None:  # the patient holds a live token there now
-            self._held.pop((values["patient_key"], slot.doctor_id, slot.day), None)
+            self._held.pop((self.patient_key(patient_ref), slot.doctor_id, slot.day), None)
         token = TokenState(
             token_id, number, patient_name, patient_ref, source, source.priority,
             status, slot.id, slot.doctor_id, overbooked,

@@ -55,22 +55,21 @@ import tempfile
 import time
 import uuid
 from collections import Counter
-from itertools import accumulate as itertools_accumulate
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from datetime import time as clock_time
+from itertools import accumulate as itertools_accumulate
 from pathlib import Path
 from typing import Any, Self
 
 import sqlalchemy
-from sqlalchemy import create_engine, event, func, insert, select, text
+from sqlalchemy import create_engine, event, func, select, text
 from sqlalchemy.engine import make_url
 
 import opd_tui
 from opd_tui.db import schema
-from opd_tui.db.connect import connect
 from opd_tui.domain.enums import Source
 from opd_tui.engine import AllocationEngine
 
