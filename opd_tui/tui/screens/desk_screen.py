@@ -9,8 +9,10 @@ The screen is built in layers, each a module of its own, each on the one before:
 the day and following the event log), `commands` (running a command in a worker
 and saying what it did), the actions by area (`booking_actions`, `token_actions`,
 `slot_actions`, `doctor_actions`, `roster_actions`, `correction_actions`,
-`report_actions`), and here the keys, what they may do right now,
-the days and search.
+`report_actions`, `key_actions`: a doctor by code, `?`, Esc), and here the keys,
+what they may do right now, the days and search. The layers share what is selected
+through one object, `selection.Selection` (`self.selection`), set by the view only.
+Each key is taken in the order typed (`KEYS_IN_ORDER`, tui/typeahead.py).
 """
 
 from __future__ import annotations
