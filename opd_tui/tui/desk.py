@@ -124,7 +124,7 @@ class DeskApp(KeepsTypeAhead):
     def toggle_theme(self) -> None:
         self.theme = LIGHT if self.theme == DARK else DARK
 
-    def action_quit(self) -> None:
+    async def action_quit(self) -> None:
         """ctrl+q: asks first (a stray ctrl+q at a busy counter would close the desk);
         ctrl+q again, or y, quits."""
         if isinstance(self.screen, QuitQuestion):

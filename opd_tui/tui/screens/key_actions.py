@@ -49,6 +49,7 @@ class KeyActions(DeskCommands):
         #: The doctor's code typed so far, while a jump is on.
         self.jump: str | None = None
         self._jump_any_case = False
+        self._title_before_jump: object = "Slots"
 
     # -- every key taken in order (typeahead.py) -------------------------------
 
@@ -74,6 +75,8 @@ class KeyActions(DeskCommands):
         self._start_jump("", any_case=True)
 
     def _start_jump(self, typed: str, *, any_case: bool) -> None:
+        if self.jump is None:
+            self._title_before_jump = self.query_one("#grid-box").border_title
         self.jump, self._jump_any_case = typed, any_case
         self._to_doctor(typed)
 
@@ -101,7 +104,7 @@ class KeyActions(DeskCommands):
 
     def _end_jump(self) -> None:
         self.jump = None
-        self.watch_moving(self.moving)  # the grid's own title again
+        self.query_one("#grid-box").border_title = self._title_before_jump  # type: ignore[assignment]
 
     def _codes(self, prefix: str) -> list[str]:
         days = self.snapshot.days if self.snapshot is not None else []
