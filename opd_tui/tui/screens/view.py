@@ -261,9 +261,12 @@ class DeskView(Screen[None]):
         grid = self.grid
         doctor_id = (self.doctors_pane.selected_doctor_id if self.doctors_pane.has_focus
                      else grid.selected_doctor_id)
+        slot = grid.selected_slot
         table = self.focused if isinstance(self.focused, TokenTable) else None
-        new = replace(self.selection, doctor_id=doctor_id, slot=grid.selected_slot,
-                      token=table.selected_token if table is not None else None)
+        token = table.selected_token if table is not None else None
+        if token is not None and (slot is None or token.slot_id != slot.id):
+            token = None  # the panes still show the slot the cursor left: no patient yet
+        new = replace(self.selection, doctor_id=doctor_id, slot=slot, token=token)
         if new != self.selection:
             self.selection = new
 
