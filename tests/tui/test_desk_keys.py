@@ -171,3 +171,18 @@ async def test_a_narrow_desk_shows_a_delayed_slots_real_start(world: World) -> N
         assert grid.get_cell(str(world.khan.id), "12:00").plain.endswith(":15")
         assert not grid.get_cell(str(world.rao.id), "11:00").plain.endswith(":15")
         assert not grid.get_cell(str(world.khan.id), "10:00").plain.endswith(":15")  # started
+
+
+async def test_no_patient_is_selected_while_the_panes_show_the_slot_left(world: World) -> None:
+    """A key typed straight after the cursor moved must not act on a patient of the
+    slot it left: until the new slot's patients are read, none is selected."""
+    async with desk_open(world.engine) as pilot:
+        desk = pilot.app.desk
+        await press(pilot, "enter")  # Dr Rao 10:00's patients, Asha selected
+        assert desk.selection.token.id == world.asha.id
+        row = desk.grid.doctor_ids.index(world.khan.id)
+        desk.grid.cursor_coordinate = desk.grid.cursor_coordinate._replace(row=row)
+        desk.sync_selection()  # before Dr Khan's slot is read
+        assert desk.selection.slot.id == world.slot("KHAN", 10).id
+        assert desk.selection.token is None
+        assert desk.check_action("check_in", ()) is False
