@@ -13,7 +13,10 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import sys
+import threading
 import time as wall_clock
+import traceback
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -59,13 +62,25 @@ class Deadline:
                              + (f": {detail}" if detail else ""))
 
 
+def other_threads() -> str:
+    """Where every other thread of this process stands (to see what a worker waits on)."""
+    names = {t.ident: t.name for t in threading.enumerate()}
+    here = threading.get_ident()
+    return "\n".join(
+        f"--- thread {names.get(ident, ident)}:\n" + "".join(traceback.format_stack(frame)[-8:])
+        for ident, frame in sys._current_frames().items() if ident != here  # noqa: SLF001
+    )
+
+
 async def workers_done(app: App, deadline: Deadline) -> None:
     """Wait for each of the app's workers to finish (one cancelled by a newer errand is
-    done too); a worker's error is raised; one still running at the deadline fails."""
+    done too); a worker's error is raised; one still running at the deadline fails,
+    with where each thread stands."""
     for worker in list(app.workers):
         while not worker.is_finished:
             if deadline.passed:
-                deadline.fail(f"worker {worker.name!r} ({worker.group}) is still {worker.state.name}")
+                deadline.fail(f"worker {worker.name!r} ({worker.group}) is still "
+                              f"{worker.state.name}\n{other_threads()}")
             await asyncio.sleep(0.01)
         try:
             await worker.wait()
