@@ -68,6 +68,7 @@ def test_the_same_arguments_print_the_same_bytes(capsys: pytest.CaptureFixture[s
     assert table.count("capacity=6") == 2 * len(KPIS)
 
 
+@pytest.mark.slow  # worker processes
 def test_worker_processes_change_nothing_but_the_time(capsys: pytest.CaptureFixture[str]) -> None:
     args = [*SMALL, "--seeds", "3", "--vary", "overbook=0,1", "--json"]
     alone = compare(capsys, *args, "--workers", "1")[1]
@@ -152,6 +153,7 @@ def test_variants_are_every_combination_in_the_order_given() -> None:
     assert (config.capacity, config.bumping, config.seed) == (10, False, 5)
 
 
+@pytest.mark.slow  # twenty days a variant
 def test_more_capacity_turns_fewer_patients_away_over_twenty_seeds(twenty_days: Results) -> None:
     away = kpi("turnedAway")
     tight, roomy = twenty_days.interval(0, away), twenty_days.interval(1, away)
@@ -163,6 +165,7 @@ def test_more_capacity_turns_fewer_patients_away_over_twenty_seeds(twenty_days: 
     assert twenty_days.interval(1, kpi("seen")).mean > twenty_days.interval(0, kpi("seen")).mean
 
 
+@pytest.mark.slow  # twenty days a variant
 def test_an_interval_narrows_as_seeds_grow(twenty_days: Results) -> None:
     seen = kpi("seen")
     for variant in (0, 1):
@@ -171,6 +174,7 @@ def test_an_interval_narrows_as_seeds_grow(twenty_days: Results) -> None:
         assert widths[0] > widths[1] > widths[2] > 0, widths
 
 
+@pytest.mark.slow  # twenty days a variant
 def test_common_random_numbers_make_the_difference_sharper(twenty_days: Results) -> None:
     """The paired interval is narrower than the two intervals would suggest apart."""
     seen = kpi("seen")

@@ -215,6 +215,7 @@ async def test_a_desk_command_waiting_on_a_busy_database_says_so(sqlite_url: str
         engine.close()
 
 
+@pytest.mark.slow  # waits out the real 15-second busy budget
 async def test_a_database_that_stays_busy_is_said_and_the_form_kept(sqlite_url: str) -> None:
     """Held past the engine's 15 seconds: `DatabaseBusy`, nothing written, and the
     same form books once the lock is gone."""

@@ -8,6 +8,7 @@ does by default.
 
 from __future__ import annotations
 
+import pytest
 from textual.message import Message
 from textual.pilot import Pilot
 from textual.widgets import Input, Select
@@ -147,6 +148,7 @@ async def test_escape_stops_the_comparison_and_w_shows_it_again() -> None:
         assert screen.whatif_results is not None and screen.whatif_results.played < 400
 
 
+@pytest.mark.slow  # worker processes
 async def test_worker_processes_give_the_same_figures() -> None:
     async with app(workers=2).run_test(size=(120, 40)) as pilot:
         panel = await open_panel(pilot)
