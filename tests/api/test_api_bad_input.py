@@ -11,6 +11,10 @@ import pytest
 
 from .server import Server, last_event_id, tomorrow_day
 
+# Real uvicorn servers per test worker: a proof for `.ci/run`'s second step, not
+# the quick run.
+pytestmark = pytest.mark.slow
+
 NOBODY = 2_147_000_000
 
 

@@ -24,6 +24,10 @@ from opd_tui.engine import AllocationEngine
 from . import _workers
 from .server import PG_ENV, Server, private_postgres, start_server
 
+# Real uvicorn servers per test worker: a proof for `.ci/run`'s second step, not
+# the quick run.
+pytestmark = pytest.mark.slow
+
 CLIENTS = 8
 ENGINES = 2
 REQUESTS_PER_CLIENT = 40

@@ -17,6 +17,10 @@ from opd_tui.simulation import SimulationConfig, simulate_day
 
 from .server import Server, last_event_id, today_day, tomorrow_day
 
+# Real uvicorn servers per test worker: a proof for `.ci/run`'s second step, not
+# the quick run.
+pytestmark = pytest.mark.slow
+
 
 def test_health_and_board_need_no_key(server: Server) -> None:
     with server.client() as anyone:

@@ -34,6 +34,10 @@ from opd_tui.errors import (
 
 from .server import PG_ENV, drop_postgres, private_postgres, start_server
 
+# Real uvicorn servers per test worker: a proof for `.ci/run`'s second step, not
+# the quick run.
+pytestmark = pytest.mark.slow
+
 PATIENT = "Ram Prasad +919876543210"
 
 
