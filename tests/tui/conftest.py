@@ -57,6 +57,10 @@ class Deadline:
     def passed(self) -> bool:
         return wall_clock.monotonic() > self._ends
 
+    @property
+    def left(self) -> float:
+        return max(0.0, self._ends - wall_clock.monotonic())
+
     def fail(self, detail: str = "") -> None:
         raise AssertionError(f"gave up waiting {self.seconds:g} s (wall clock) for {self.what}"
                              + (f": {detail}" if detail else ""))
@@ -75,15 +79,20 @@ def other_threads() -> str:
 async def workers_done(app: App, deadline: Deadline) -> None:
     """Wait for each of the app's workers to finish (one cancelled by a newer errand is
     done too); a worker's error is raised; one still running at the deadline fails,
-    with where each thread stands."""
+    with where each thread stands.
+
+    It waits on `worker.wait()`, never on `worker.state`: a worker cancelled before its
+    task first ran keeps saying RUNNING although it is over."""
     for worker in list(app.workers):
-        while not worker.is_finished:
-            if deadline.passed:
-                deadline.fail(f"worker {worker.name!r} ({worker.group}) is still "
-                              f"{worker.state.name}\n{other_threads()}")
-            await asyncio.sleep(0.01)
+        waiting = asyncio.ensure_future(worker.wait())
+        await asyncio.wait({waiting}, timeout=deadline.left)
+        if not waiting.done():
+            waiting.add_done_callback(lambda w: w.cancelled() or w.exception())  # heard
+            waiting.cancel()
+            deadline.fail(f"worker {worker.name!r} ({worker.group}) is still "
+                          f"{worker.state.name}\n{other_threads()}")
         try:
-            await worker.wait()
+            waiting.result()
         except WorkerCancelled:
             pass
 
