@@ -239,12 +239,12 @@ def default_workers() -> int:
 def run_comparison(
     comparison: Comparison,
     workers: int = 1,
-    on_result: Callable[[Replication], None] | None = None,
+    on_result: Callable[[Replication], object] | None = None,
     stop: Callable[[], bool] | None = None,
 ) -> Results:
     """Play every (variant, seed). `workers` > 1 plays them in that many processes;
-    `on_result` hears of each day as it ends; `stop` is asked between days, and a
-    comparison stopped early returns what it has."""
+    `on_result` hears of each day as it ends (what it returns is ignored); `stop` is
+    asked between days, and a comparison stopped early returns what it has."""
     results = Results(comparison)
     tasks = comparison.tasks()
 

@@ -199,16 +199,15 @@ def _patients(
     refs: set[str] = set()
     seed, d = config.seed, doctor.index
 
-    def add(rng: random.Random, ident: str, **fields: object) -> None:
+    def person(rng: random.Random) -> tuple[str, str]:
+        """A name and a hospital number of its own among the doctor's patients, drawn
+        after the rest of the patient's draws (their order fixes the day)."""
         name = NameBook(rng, config.native_script_share).patient()
-        while True:  # a hospital number of its own among the doctor's patients
+        while True:
             ref = f"UHID-{rng.randint(10_000_000, 99_999_999)}"
             if ref not in refs:
                 refs.add(ref)
-                break
-        fields.setdefault("ref", ref)
-        plans.append(PatientPlan(key=first_key + len(plans), ident=ident, name=name,
-                                 doctor=d, **fields))
+                return name, ref
 
     first_session_end = config.at(config.sessions[0].end)
     morning = [i for i, (s, _) in enumerate(slot_times) if s < first_session_end]
@@ -240,8 +239,10 @@ def _patients(
             offset = -config.late_mean_minutes * math.log(1.0 - late_length_u)
         else:
             offset = -config.arrival_early_minutes + config.arrival_spread_minutes * arrival_z
-        add(
-            rng, f"D{d + 1}:B{j + 1}",
+        name, ref = person(rng)
+        plans.append(PatientPlan(
+            key=first_key + len(plans), ident=f"D{d + 1}:B{j + 1}", name=name, ref=ref,
+            doctor=d,
             source=Source.FOLLOWUP if source_u < config.followup_share else Source.ONLINE,
             slot=slot,
             book_at=book_at,
@@ -251,7 +252,7 @@ def _patients(
             kiosk=False,
             rebooks=rebook_u < config.late_rebook_probability,
             consult_z=consult_z,
-        )
+        ))
 
     walkin_open = config.at(config.walkin_opens)
     # Nobody registers a walk-in after the doctor's last slot has ended.
@@ -271,8 +272,10 @@ def _patients(
             window = (lunch, walkin_close)
         arrives = to_second(front_loaded(time_u, *window, config.walkin_front_load))
         paid = paid_u < config.paid_share
-        add(
-            rng, f"D{d + 1}:W{j + 1}",
+        name, ref = person(rng)
+        plans.append(PatientPlan(
+            key=first_key + len(plans), ident=f"D{d + 1}:W{j + 1}", name=name, ref=ref,
+            doctor=d,
             source=Source.PAID if paid else Source.WALKIN,
             slot=None,
             book_at=arrives,
@@ -282,7 +285,7 @@ def _patients(
             kiosk=not paid and kiosk_u < config.kiosk_share,
             rebooks=False,
             consult_z=consult_z,
-        )
+        ))
 
     first_start, last_end = slot_times[0][0], slot_times[-1][1]
     emergencies = poisson(stream(seed, "emergency-count", d), config.emergencies_per_doctor)
@@ -294,11 +297,12 @@ def _patients(
             first_start + (max(last_end - timedelta(minutes=15), first_start) - first_start)
             * time_u
         )
-        fields: dict[str, object] = {}
-        if known_u >= 0.5:
-            fields["ref"] = None  # half are brought in before anyone finds their number
-        add(
-            rng, f"D{d + 1}:E{j + 1}",
+        name, ref = person(rng)
+        plans.append(PatientPlan(
+            key=first_key + len(plans), ident=f"D{d + 1}:E{j + 1}", name=name,
+            # Half are brought in before anyone finds their number.
+            ref=ref if known_u < 0.5 else None,
+            doctor=d,
             source=Source.EMERGENCY,
             slot=None,
             book_at=arrives,
@@ -308,8 +312,7 @@ def _patients(
             kiosk=False,
             rebooks=False,
             consult_z=consult_z,
-            **fields,
-        )
+        ))
     return plans
 
 

@@ -24,13 +24,34 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import TypeVar
+from functools import partial
+from typing import TypeVar, assert_never
 
 from ..domain.enums import EventKind, Source, TokenStatus
 from ..domain.errors import OPDError
 from ..domain.models import Event, Token
 from ..engine import AllocationEngine
-from .agenda import Agenda, Happening, Kind
+from .agenda import (
+    AddDoctor,
+    Agenda,
+    Arrival,
+    Call,
+    Cancel,
+    CheckInDue,
+    CloseSlot,
+    ConsultEnds,
+    DayCloses,
+    DayEnds,
+    DayOpens,
+    DoctorLate,
+    DoctorStarts,
+    Emergency,
+    Happening,
+    NoShowSweep,
+    Prebook,
+    SlotEnds,
+    WalkIn,
+)
 from .clock import ClockedEngine, SimClock
 from .config import SimulationConfig
 from .day import DayPlan, PatientPlan, lognormal_minutes, plan_day
@@ -92,8 +113,8 @@ class Simulation:
         #: When each patient came into the hall, and the minutes from then to the call.
         self._arrived_at: dict[int, datetime] = {}
         self._arrival_waits: list[float] = []
-        self._busy_minutes: Counter[int] = Counter()
-        self._overtime: Counter[int] = Counter()
+        self._busy_minutes: defaultdict[int, float] = defaultdict(float)
+        self._overtime: defaultdict[int, float] = defaultdict(float)
         self._session_end = self.config.at(self.config.sessions[-1].end)
         self._last_call = timedelta(minutes=self.config.last_call_minutes)
         self._last_consult_end: dict[int, datetime] = {}
@@ -133,17 +154,17 @@ class Simulation:
         if self.agenda:
             happening = self.agenda.pop()
             self.clock.advance_to(happening.at)
-            self._handlers[happening.kind](self, happening)
+            self._play(happening)
             self.steps += 1
             if not self.agenda and not self._day_ended:
                 # Nothing else happens today: the desk finishes the day.
-                self.agenda.add(Happening(self.now, Kind.DAY_ENDS))
+                self.agenda.add(DayEnds(self.now))
         return self._new_entries
 
     def run_until(self, when: datetime) -> list[LogEntry]:
         """Play every happening due by `when`; the clock then reads `when`."""
         added: list[LogEntry] = []
-        while self.agenda and self.agenda.peek().at <= when:  # type: ignore[union-attr]
+        while (due := self.next_at) is not None and due <= when:
             added.extend(self.step())
         self.clock.advance_to(when)
         return added
@@ -169,17 +190,17 @@ class Simulation:
     def _seed_agenda(self) -> None:
         plan = self.plan
         for doctor in plan.doctors:
-            self.agenda.add(Happening(self.clock.now, Kind.ADD_DOCTOR, doctor=doctor.index))
+            self.agenda.add(AddDoctor(self.clock.now, doctor.index))
         for p in self._patients:
             if p.source in (Source.ONLINE, Source.FOLLOWUP):
-                self.agenda.add(Happening(p.book_at, Kind.PREBOOK, patient=p.key))
+                self.agenda.add(Prebook(p.book_at, p.key))
                 if p.cancel_at is not None:
-                    self.agenda.add(Happening(p.cancel_at, Kind.CANCEL, patient=p.key))
+                    self.agenda.add(Cancel(p.cancel_at, p.key))
             elif p.source is Source.EMERGENCY:
-                self.agenda.add(Happening(p.book_at, Kind.EMERGENCY, patient=p.key))
+                self.agenda.add(Emergency(p.book_at, p.key))
             else:
-                self.agenda.add(Happening(p.book_at, Kind.WALKIN, patient=p.key))
-        self.agenda.add(Happening(plan.day_opens, Kind.DAY_OPENS))
+                self.agenda.add(WalkIn(p.book_at, p.key))
+        self.agenda.add(DayOpens(plan.day_opens))
 
     def _begin(self) -> None:
         """Before the first step: is this database's clock behind the simulated day?"""
@@ -198,11 +219,11 @@ class Simulation:
         key = (slot.doctor, slot.start)
         if key not in self._starts_at:
             self._starts_at.add(key)
-            self.agenda.add(Happening(slot.start, Kind.SLOT_START, doctor=slot.doctor))
-        self.agenda.add(Happening(self._sweep_due(slot), Kind.NO_SHOW_SWEEP, slot_id=slot.id))
+            self.agenda.add(DoctorStarts(slot.start, slot.doctor))
+        self.agenda.add(NoShowSweep(self._sweep_due(slot), slot.id))
         if slot.end not in self._advance_at:
             self._advance_at.add(slot.end)
-            self.agenda.add(Happening(slot.end, Kind.ADVANCE))
+            self.agenda.add(SlotEnds(slot.end))
 
     def _sweep_due(self, slot: SlotRecord) -> datetime:
         return slot.start + timedelta(minutes=self.config.no_show_grace_minutes)
@@ -299,10 +320,10 @@ class Simulation:
         in_hall = token.patient in self._in_hall
         if token.status is TokenStatus.BOOKED:
             if in_hall:
-                self.agenda.add(Happening(self.now, Kind.CHECK_IN, token_id=token.id))
+                self.agenda.add(CheckInDue(self.now, token.id))
             elif token.slot_id in self._swept:
                 # A seat came to someone absent after the slot's no-show round.
-                self.agenda.add(Happening(self.now, Kind.NO_SHOW_SWEEP, slot_id=token.slot_id))
+                self.agenda.add(NoShowSweep(self.now, token.slot_id))
         elif token.status is TokenStatus.CHECKED_IN:
             self._maybe_call(token.doctor)
         elif token.status in (TokenStatus.EXPIRED, TokenStatus.CANCELLED) and in_hall:
@@ -310,8 +331,47 @@ class Simulation:
 
     # -- the handlers, one per kind of happening ------------------------------
 
-    def _add_doctor(self, h: Happening) -> None:
-        plan = self.plan.doctors[h.doctor]  # type: ignore[index]
+    def _play(self, happening: Happening) -> None:
+        match happening:
+            case AddDoctor():
+                self._add_doctor(happening)
+            case Prebook():
+                self._prebook(happening)
+            case Cancel():
+                self._cancel(happening)
+            case DoctorLate():
+                self._delay(happening)
+            case CloseSlot():
+                self._close(happening)
+            case DayOpens():
+                self._day_opens()
+            case SlotEnds():
+                self._advance()
+            case CheckInDue():
+                self._check_in_due(happening)
+            case DoctorStarts():
+                self._maybe_call(happening.doctor)
+            case ConsultEnds():
+                self._consult_end(happening)
+            case Call():
+                self._call(happening)
+            case NoShowSweep():
+                self._no_show_sweep(happening)
+            case Arrival():
+                self._arrival(happening)
+            case WalkIn():
+                self._walkin(happening)
+            case Emergency():
+                self._emergency(happening)
+            case DayCloses():
+                self._day_closes()
+            case DayEnds():
+                self._day_ends()
+            case _:
+                assert_never(happening)
+
+    def _add_doctor(self, h: AddDoctor) -> None:
+        plan = self.plan.doctors[h.doctor]
         code = self._free_code(plan.code)
         doctor = self._command(
             lambda: self.ops.add_doctor(plan.name, code, plan.department, plan.room,
@@ -326,9 +386,8 @@ class Simulation:
         seats = self.config.seats_of(plan.index)
         for session in self.config.sessions:
             self._command(
-                lambda s=session: self.ops.generate_slots(
-                    doctor.id, self.config.day, s.start, s.end, self.config.slot_minutes,
-                    seats),
+                partial(self.ops.generate_slots, doctor.id, self.config.day, session.start,
+                        session.end, self.config.slot_minutes, seats),
                 f"slots of Dr {plan.name}",
                 known=lambda slots: self.ledger.add_slots(plan.index, doctor.id, slots),
             )
@@ -338,14 +397,12 @@ class Simulation:
         if day:
             self._schedule_day_close()
         if plan.late_minutes and plan.late_notice_at is not None:
-            self.agenda.add(Happening(max(plan.late_notice_at, self.now), Kind.DELAY,
-                                      doctor=plan.index))
+            self.agenda.add(DoctorLate(max(plan.late_notice_at, self.now), plan.index))
         for position in plan.closed_slots:
             if position < len(day):
                 notice = timedelta(minutes=self.config.slot_close_notice_minutes)
-                self.agenda.add(Happening(max(day[position].start - notice, self.now),
-                                          Kind.CLOSE, doctor=plan.index,
-                                          slot_id=day[position].id))
+                self.agenda.add(CloseSlot(max(day[position].start - notice, self.now),
+                                          plan.index, day[position].id))
 
     def _day_close_due(self) -> datetime:
         return self.ledger.last_end() + timedelta(minutes=self.config.no_show_grace_minutes)
@@ -354,7 +411,7 @@ class Simulation:
         due = self._day_close_due()
         if due not in self._closes_at:
             self._closes_at.add(due)
-            self.agenda.add(Happening(due, Kind.DAY_CLOSES))
+            self.agenda.add(DayCloses(due))
 
     def _free_code(self, code: str) -> str:
         """The planned code, or the next free one of its department in a shared database."""
@@ -368,8 +425,8 @@ class Simulation:
         self._taken_codes.add(f"{prefix}{n}")
         return f"{prefix}{n}"
 
-    def _prebook(self, h: Happening) -> None:
-        p = self._patients[h.patient]  # type: ignore[index]
+    def _prebook(self, h: Prebook) -> None:
+        p = self._patients[h.patient]
         day = self.ledger.doctor_slots.get(p.doctor)
         if not day or p.slot is None:
             return
@@ -397,14 +454,14 @@ class Simulation:
                 return slot
         return next((s for s in open_slots if not ledger.would_bump(s.id, source)), None)
 
-    def _cancel(self, h: Happening) -> None:
+    def _cancel(self, h: Cancel) -> None:
         token = self._token_for(h.patient)
         if token is not None and token.status in _LIVE:
             self._release(token, TokenStatus.CANCELLED, EventKind.CANCELLED,
                           lambda: self.ops.cancel(token.id), f"cancel {token.number}")
 
-    def _delay(self, h: Happening) -> None:
-        plan = self.plan.doctors[h.doctor]  # type: ignore[index]
+    def _delay(self, h: DoctorLate) -> None:
+        plan = self.plan.doctors[h.doctor]
         doctor_id = self._doctor_ids.get(plan.index)
         if doctor_id is None:
             return
@@ -415,15 +472,15 @@ class Simulation:
         if shifted:
             self._schedule_day_close()
 
-    def _close(self, h: Happening) -> None:
-        slot = self.ledger.slots[h.slot_id]  # type: ignore[index]
+    def _close(self, h: CloseSlot) -> None:
+        slot = self.ledger.slots[h.slot_id]
         closed = self._command(lambda: self.ops.close_slot(slot.id),
                                f"close {self._slot_label(slot)}")
         if closed is not None:
             # The doctor is back when the closed slot would have ended.
-            self.agenda.add(Happening(max(slot.end, self.now), Kind.SLOT_START, doctor=h.doctor))
+            self.agenda.add(DoctorStarts(max(slot.end, self.now), h.doctor))
 
-    def _day_opens(self, _h: Happening) -> None:
+    def _day_opens(self) -> None:
         """Pre-booked patients set out, timed on the slot their token is in now."""
         for p in self._patients:
             if p.slot is None or not p.comes:
@@ -433,10 +490,10 @@ class Simulation:
                 continue
             start = self.ledger.slots[token.slot_id].start
             arrives = max(self.now, start + timedelta(seconds=round(p.arrival_offset * 60)))
-            self.agenda.add(Happening(arrives, Kind.ARRIVAL, patient=p.key))
+            self.agenda.add(Arrival(arrives, p.key))
 
-    def _arrival(self, h: Happening) -> None:
-        p = self._patients[h.patient]  # type: ignore[index]
+    def _arrival(self, h: Arrival) -> None:
+        p = self._patients[h.patient]
         token = self._token_for(p.key)
         if token is None:
             return
@@ -449,8 +506,8 @@ class Simulation:
         elif token.status is not TokenStatus.WAITLISTED:
             self._in_hall.discard(p.key)
 
-    def _walkin(self, h: Happening) -> None:
-        p = self._patients[h.patient]  # type: ignore[index]
+    def _walkin(self, h: WalkIn) -> None:
+        p = self._patients[h.patient]
         self._in_hall.add(p.key)
         self._arrived_at.setdefault(p.key, self.now)
         self._walk_in(p, p.source, kiosk=p.kiosk)
@@ -474,8 +531,8 @@ class Simulation:
         if record is not None and record.status is TokenStatus.BOOKED:
             self._check_in(record)
 
-    def _emergency(self, h: Happening) -> None:
-        p = self._patients[h.patient]  # type: ignore[index]
+    def _emergency(self, h: Emergency) -> None:
+        p = self._patients[h.patient]
         doctor_id = self._doctor_ids.get(p.doctor)
         if doctor_id is None or self.ledger.current_or_next_slot(p.doctor, self.now) is None:
             self._turn_away(p, "no slot left today: sent to casualty")
@@ -500,8 +557,8 @@ class Simulation:
         self._note("TURNED_AWAY", f"{p.name} ({p.source.value}) {why}",
                    doctor=p.doctor, patient_name=p.name, source=p.source.value)
 
-    def _check_in_due(self, h: Happening) -> None:
-        token = self.ledger.tokens.get(h.token_id)  # type: ignore[arg-type]
+    def _check_in_due(self, h: CheckInDue) -> None:
+        token = self.ledger.tokens.get(h.token_id)
         if token is not None and token.status is TokenStatus.BOOKED \
                 and token.patient in self._in_hall:
             self._check_in(token)
@@ -512,13 +569,12 @@ class Simulation:
             self._own_change(token, TokenStatus.CHECKED_IN, EventKind.CHECKED_IN)
             self._maybe_call(token.doctor)
 
-    def _slot_start(self, h: Happening) -> None:
-        self._maybe_call(h.doctor)  # type: ignore[arg-type]
-
     def _gone_home(self, doctor: int) -> bool:
         """Past the doctor's last call: whoever still waits leaves unseen."""
-        last = self.ledger.doctor_slots.get(doctor)
-        return bool(last) and self.now >= last[-1].end + self._last_call
+        day = self.ledger.doctor_slots.get(doctor)
+        if not day:
+            return False
+        return self.now >= day[-1].end + self._last_call
 
     def _maybe_call(self, doctor: int) -> None:
         if doctor in self._busy or doctor in self._call_pending:
@@ -527,10 +583,10 @@ class Simulation:
             return
         if self.ledger.ready_to_call(doctor, self.now):
             self._call_pending.add(doctor)
-            self.agenda.add(Happening(self.now, Kind.CALL, doctor=doctor))
+            self.agenda.add(Call(self.now, doctor))
 
-    def _call(self, h: Happening) -> None:
-        doctor: int = h.doctor  # type: ignore[assignment]
+    def _call(self, h: Call) -> None:
+        doctor = h.doctor
         self._call_pending.discard(doctor)
         if doctor in self._busy or self.ledger.away(doctor, self.now) is not None \
                 or self._gone_home(doctor):
@@ -561,10 +617,10 @@ class Simulation:
                                     self.config.consult_cv)
         self._busy[doctor] = (token.id, self.now)
         ends = self.now + timedelta(seconds=max(30, round(minutes * 60)))
-        self.agenda.add(Happening(ends, Kind.CONSULT_END, doctor=doctor, token_id=token.id))
+        self.agenda.add(ConsultEnds(ends, doctor))
 
-    def _consult_end(self, h: Happening) -> None:
-        doctor: int = h.doctor  # type: ignore[assignment]
+    def _consult_end(self, h: ConsultEnds) -> None:
+        doctor = h.doctor
         token_id, since = self._busy.pop(doctor)
         self._busy_minutes[doctor] += (self.now - since).total_seconds() / 60
         if self.now > self._session_end:
@@ -580,58 +636,38 @@ class Simulation:
             if done:
                 self._own_change(token, TokenStatus.COMPLETED, EventKind.COMPLETED)
 
-    def _no_show_sweep(self, h: Happening) -> None:
-        slot = self.ledger.slots[h.slot_id]  # type: ignore[index]
+    def _no_show_sweep(self, h: NoShowSweep) -> None:
+        slot = self.ledger.slots[h.slot_id]
         if slot.closed:
             return
         due = self._sweep_due(slot)
         if self.now < due:  # the doctor's day was delayed: come back later
-            self.agenda.add(Happening(due, Kind.NO_SHOW_SWEEP, slot_id=slot.id))
+            self.agenda.add(NoShowSweep(due, slot.id))
             return
         self._swept.add(slot.id)
         for token in self.ledger.doctor_tokens.get(slot.doctor, []):
             if token.slot_id == slot.id and token.status is TokenStatus.BOOKED \
                     and token.patient not in self._in_hall:
                 self._release(token, TokenStatus.NO_SHOW, EventKind.NO_SHOW,
-                              lambda t=token: self.ops.no_show(t.id), f"no-show {token.number}")
+                              partial(self.ops.no_show, token.id), f"no-show {token.number}")
 
-    def _advance(self, _h: Happening) -> None:
+    def _advance(self) -> None:
         self._command(self.ops.advance, "advance")
 
-    def _day_closes(self, _h: Happening) -> None:
+    def _day_closes(self) -> None:
         """After the last slot (and its grace): nobody still booked is coming."""
         if self.now < self._day_close_due():
-            return  # a later DAY_CLOSES is on the agenda
+            return  # a later DayCloses is on the agenda
         for token in list(self.ledger.tokens.values()):
             if token.status is TokenStatus.BOOKED and token.patient not in self._in_hall:
                 self._release(token, TokenStatus.NO_SHOW, EventKind.NO_SHOW,
-                              lambda t=token: self.ops.no_show(t.id), f"no-show {token.number}")
+                              partial(self.ops.no_show, token.id), f"no-show {token.number}")
 
-    def _day_ends(self, _h: Happening) -> None:
+    def _day_ends(self) -> None:
         """After the last slot has ended: the desk finishes the day (rule 17), so seats
         still held become no-shows, patients still in the hall unseen, waitlists expire."""
         self._day_ended = True
         self._command(lambda: self.ops.finish_day(self.config.day), "finish the day")
-
-    _handlers: dict[Kind, Callable[[Simulation, Happening], None]] = {
-        Kind.ADD_DOCTOR: _add_doctor,
-        Kind.PREBOOK: _prebook,
-        Kind.CANCEL: _cancel,
-        Kind.DELAY: _delay,
-        Kind.CLOSE: _close,
-        Kind.DAY_OPENS: _day_opens,
-        Kind.ADVANCE: _advance,
-        Kind.CHECK_IN: _check_in_due,
-        Kind.SLOT_START: _slot_start,
-        Kind.CONSULT_END: _consult_end,
-        Kind.CALL: _call,
-        Kind.NO_SHOW_SWEEP: _no_show_sweep,
-        Kind.ARRIVAL: _arrival,
-        Kind.WALKIN: _walkin,
-        Kind.EMERGENCY: _emergency,
-        Kind.DAY_CLOSES: _day_closes,
-        Kind.DAY_ENDS: _day_ends,
-    }
 
     # -- helpers --------------------------------------------------------------
 
@@ -668,8 +704,7 @@ class Simulation:
             self.log.append(entry)
             self._new_entries.append(entry)
             return
-        self._log_token(event.kind, token, event.detail["status"], event.slot_id, event.id,
-                        self.now)
+        self._log_token(event.kind, token, event.detail["status"], slot.id, event.id, self.now)
 
     def _log_token(self, kind: EventKind, token: TokenRecord, status: str, slot_id: int,
                    event_id: int | None, at: datetime) -> None:
@@ -700,7 +735,7 @@ class Simulation:
             day = ledger.doctor_slots.get(plan.index, [])
             open_minutes = sum((s.end - s.start).total_seconds() / 60
                                for s in day if not s.closed)
-            busy = self._busy_minutes[plan.index]
+            busy = self._busy_minutes.get(plan.index, 0.0)
             last_end = max((s.end for s in day), default=None)
             finished_at = self._last_consult_end.get(plan.index)
             overrun = 0.0
@@ -716,7 +751,7 @@ class Simulation:
                 open_minutes=round(open_minutes, 1),
                 utilisation=round(busy / open_minutes, 3) if open_minutes else 0.0,
                 overrun_minutes=round(overrun, 1),
-                overtime_minutes=round(self._overtime[plan.index], 1),
+                overtime_minutes=round(self._overtime.get(plan.index, 0.0), 1),
                 late_start_minutes=plan.late_minutes,
                 closed_slots=sum(1 for s in day if s.closed),
             ))
