@@ -17,9 +17,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from invariants import check_invariants
 from sqlalchemy import Engine, event, text
 
-from invariants import check_invariants
 from opd_tui.db.connect import connect, default_url
 from opd_tui.engine import AllocationEngine
 

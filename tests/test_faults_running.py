@@ -21,9 +21,9 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from invariants import check_invariants
 from sqlalchemy import event
 
-from invariants import check_invariants
 from opd_tui.db import connect
 from opd_tui.engine import AllocationEngine
 from opd_tui.errors import (

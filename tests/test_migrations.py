@@ -10,14 +10,14 @@ import multiprocessing
 from datetime import datetime
 from pathlib import Path
 
+import _proc_workers as workers
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from invariants import check_invariants
 from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 
-import _proc_workers as workers
-from invariants import check_invariants
 from opd_tui.db.connect import connect
 from opd_tui.db.migrate import current_revision, head_revision, upgrade
 from opd_tui.db.schema import Base
@@ -58,7 +58,8 @@ def _write_old_day(engine: Engine) -> None:
              "patient_key": "MRN-7", "source": "PAID", "priority": 2, "status": "BOOKED",
              "slot_id": 1, "doctor_id": 1, "overbooked": False, "created_at": NOW},
             {"id": 2, "number": "OLD-002", "patient_name": "राम प्रसाद",
-             "patient_ref": "098765-43210", "patient_key": "098765-43210", "source": "WALKIN", "priority": 5, "status": "BOOKED",
+             "patient_ref": "098765-43210", "patient_key": "098765-43210", "source": "WALKIN",
+             "priority": 5, "status": "BOOKED",
              "slot_id": 1, "doctor_id": 1, "overbooked": False, "created_at": NOW},
         ],
     }

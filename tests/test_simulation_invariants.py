@@ -10,8 +10,8 @@ log and its commands' answers) must also be the engine's.
 from __future__ import annotations
 
 import pytest
-
 from invariants import check_invariants
+
 from opd_tui.simulation import Simulation, SimulationConfig
 
 STRESSED = dict(

@@ -40,7 +40,7 @@ class Services:
 
 # `async` only so FastAPI runs them inline rather than in a worker thread.
 async def get_services(request: Request) -> Services:
-    return request.app.state.opd  # type: ignore[no-any-return]
+    return request.app.state.opd
 
 
 async def get_engine(request: Request) -> AllocationEngine:

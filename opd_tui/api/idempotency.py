@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from ..engine import AllocationEngine
     from .keys import ApiKey
 
-I = schema.api_idempotency
+ANSWERS = schema.api_idempotency
 M = TypeVar("M", bound=BaseModel)
 log = logging.getLogger("opd_tui.api")
 KEEP_FOR = timedelta(hours=24)
@@ -127,12 +127,12 @@ class Idempotency:
         row = {"api_key_id": api_key_id, "key": key, "request_hash": request_hash,
                "status_code": None, "response": None, "created_at": datetime.now()}
         try:
-            self._db.write(lambda conn: conn.execute(insert(I).values(**row)))
+            self._db.write(lambda conn: conn.execute(insert(ANSWERS).values(**row)))
             return None
         except IntegrityError:
             pass
         first = self._db.read(lambda conn: conn.execute(
-            select(I).where(I.c.api_key_id == api_key_id, I.c.key == key)
+            select(ANSWERS).where(ANSWERS.c.api_key_id == api_key_id, ANSWERS.c.key == key)
         ).one_or_none())
         if first is None:  # swept or released in between: claim it again
             return self._claim(api_key_id, key, request_hash)
@@ -151,14 +151,14 @@ class Idempotency:
 
     @staticmethod
     def _store(conn: Connection, api_key_id: int, key: str, status: int, body: Any) -> None:
-        conn.execute(update(I).where(I.c.api_key_id == api_key_id, I.c.key == key)
+        conn.execute(update(ANSWERS).where(ANSWERS.c.api_key_id == api_key_id, ANSWERS.c.key == key)
                      .values(status_code=status, response=body))
 
     def _release(self, api_key_id: int, key: str) -> None:
         try:
             self._db.write(lambda conn: conn.execute(
-                delete(I).where(I.c.api_key_id == api_key_id, I.c.key == key,
-                                I.c.status_code.is_(None))
+                delete(ANSWERS).where(ANSWERS.c.api_key_id == api_key_id, ANSWERS.c.key == key,
+                                ANSWERS.c.status_code.is_(None))
             ))
         except OPDError:
             pass  # still claimed: a retry is told to look the booking up
@@ -171,7 +171,7 @@ class Idempotency:
         cutoff = datetime.now() - KEEP_FOR
 
         def work(conn: Connection) -> None:
-            conn.execute(delete(I).where(I.c.created_at < cutoff))
+            conn.execute(delete(ANSWERS).where(ANSWERS.c.created_at < cutoff))
 
         try:
             self._db.write(work)

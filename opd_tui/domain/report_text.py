@@ -73,7 +73,7 @@ def table_text(report: DayReport) -> str:
 
     def render(cells: list[str]) -> str:
         first = cells[0].ljust(widths[0])
-        return "  ".join([first, *(c.rjust(w) for c, w in zip(cells[1:], widths[1:]))]).rstrip()
+        return "  ".join([first, *(c.rjust(w) for c, w in zip(cells[1:], widths[1:], strict=True))]).rstrip()
 
     out = [f"OPD day {report.day:%A %d %B %Y}", render(header)]
     groups = [report.doctors, report.sources, [report.total]]

@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable
 from typing import TypeVar
 
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from ..db import connect
 from ..db.faults import (
@@ -32,6 +32,7 @@ from ..db.faults import (
     lost_before_commit,
     named,
 )
+from ..domain.errors import DatabaseError
 from .unit import Conflict
 
 R = TypeVar("R")
@@ -68,3 +69,9 @@ def retrying(attempt: Callable[[], R]) -> R:
                 break
             time.sleep(min(pause, left))
     raise busy(database, budget)
+
+
+def is_database_fault(error: BaseException) -> bool:
+    """True for a fault of the database: one named as a `DatabaseError`, or one the
+    driver raised that has no name yet. A screen says the database failed, not why."""
+    return isinstance(error, (DatabaseError, SQLAlchemyError))

@@ -12,12 +12,14 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import datetime
+from pathlib import Path
 from typing import Any, Self, TypeVar
 
 from sqlalchemy import Connection, Engine, select, update
 from sqlalchemy.pool import StaticPool
 
 from ..db import schema
+from ..db.connect import sqlite_file
 from ..domain import inputs
 from ..domain.enums import EventKind
 from ..domain.models import Event
@@ -36,7 +38,7 @@ class Transactions(Reader):
         # A StaticPool shares one connection: threads must take turns with it.
         lock = threading.RLock() if isinstance(engine.pool, StaticPool) else None
         self._serial: Callable[[], AbstractContextManager[Any]] = (
-            (lambda: lock) if lock is not None else nullcontext  # type: ignore[assignment,return-value]
+            (lambda: lock) if lock is not None else nullcontext
         )
         self._codes: dict[int, str] = {}
         #: What opening the database told its user (a file made private): the
@@ -47,6 +49,13 @@ class Transactions(Reader):
     @property
     def url(self) -> str:
         return self._engine.url.render_as_string(hide_password=True)
+
+    @property
+    def database_file(self) -> Path | None:
+        """The SQLite file behind this engine; None for a database in memory or on a
+        server (the kiosk watches this file's identity)."""
+        url = self._engine.url
+        return sqlite_file(url) if url.get_backend_name() == "sqlite" else None
 
     @property
     def dialect(self) -> str:

@@ -134,7 +134,7 @@ class DeskApp(KeepsTypeAhead):
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         desk = self.screen_stack[0] if self.screen_stack else None
-        if isinstance(desk, DeskScreen) and screen is desk:
+        if screen is desk and isinstance(desk, DeskScreen):
             for entry in desk.palette_commands():
                 key = desk.key_of(entry.action)
                 about = f"{key}  ·  {entry.help}" if key else entry.help

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
@@ -81,7 +81,7 @@ async def shoot(
     return out / f"{name}.svg"
 
 
-def take_each(out: Path, shots: Iterable[Callable[[Path], Awaitable[Path]]]) -> list[Path]:
+def take_each(out: Path, shots: Iterable[Callable[[Path], Coroutine[None, None, Path]]]) -> list[Path]:
     """Make each picture in `out`, one event loop each (as `App.run` would)."""
     out.mkdir(parents=True, exist_ok=True)
     return [asyncio.run(shot(out)) for shot in shots]

@@ -22,7 +22,8 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import date, datetime, time as clock_time
+from datetime import date, datetime
+from datetime import time as clock_time
 from pathlib import Path
 
 from opd_tui.engine import AllocationEngine
@@ -149,7 +150,8 @@ def main() -> int:
     )
     print(f"refresh after one event (read+show+paint): {ms(result['refresh'])}  (target < 50 ms)")
     print(f"  of which reading what changed:           {ms(result['fetch'])}")
-    print(f"  of which updating by diff and painting:  {ms(result['paint'])}  (includes waiting for the next frame)")
+    print(f"  of which updating by diff and painting:  {ms(result['paint'])}"
+          "  (includes waiting for the next frame)")
     print(f"other desk books -> cell on screen:        {ms(result['latency'])}  (poll every 0.4 s)")
     return 0
 

@@ -75,12 +75,13 @@ async def stays_out_of_service(pilot: Pilot) -> None:
 
 
 def test_only_a_sqlite_file_is_watched(sqlite_url: str) -> None:
-    with AllocationEngine.open(sqlite_url):
-        watched = DatabaseFile.of(sqlite_url)
+    with AllocationEngine.open(sqlite_url) as engine:
+        watched = DatabaseFile.of(engine.database_file)
     assert watched is not None and watched.state() is FileState.SAME
-    assert DatabaseFile.of("sqlite:///:memory:") is None
-    assert DatabaseFile.of("sqlite://") is None
-    assert DatabaseFile.of("postgresql+psycopg://opd@db.hospital/opd") is None
+    for in_memory in ("sqlite:///:memory:", "sqlite://"):
+        with AllocationEngine.open(in_memory) as engine:
+            assert engine.database_file is None
+            assert DatabaseFile.of(engine.database_file) is None
 
 
 async def test_a_deleted_database_file_puts_the_kiosk_out_of_service_for_good(

@@ -15,7 +15,6 @@ from textual.pilot import Pilot
 from opd_tui import cli
 from opd_tui.engine import AllocationEngine
 from opd_tui.tui.kiosk import KioskApp
-from opd_tui.tui.screenshot_tools import workers_done
 from opd_tui.tui.kiosk.screens import (
     ConfirmScreen,
     DepartmentScreen,
@@ -26,6 +25,7 @@ from opd_tui.tui.kiosk.screens import (
     SlipScreen,
     StartScreen,
 )
+from opd_tui.tui.screenshot_tools import workers_done
 
 from .conftest import World, eventually
 from .test_kiosk import DAY, kiosk_open, press, screen_text, type_text

@@ -30,7 +30,6 @@ from .sim_helpers import (
     simulation_open,
 )
 
-
 #: The live day is shown from 08:30 (the evening before and the early morning are
 #: played at once).
 LIVE_FROM = datetime(2025, 3, 3, 8, 30)

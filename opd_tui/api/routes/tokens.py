@@ -101,7 +101,7 @@ def book(
     def remember(conn: Connection, answer: BookingOut) -> None:
         owned_by(conn, answer.token.id, key)
 
-    return services.idempotency.once(  # type: ignore[no-any-return]
+    return services.idempotency.once(
         key, idempotency_key, fingerprint("POST", request.url.path, body), work, 201,
         remember if key.scope is Scope.PORTAL else None)
 
@@ -125,7 +125,7 @@ def emergency(
                                      in_hall=body.in_hall)
         return booking_answer(token, done)
 
-    return services.idempotency.once(  # type: ignore[no-any-return]
+    return services.idempotency.once(
         key, idempotency_key, fingerprint("POST", request.url.path, body), work, 201)
 
 

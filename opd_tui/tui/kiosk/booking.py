@@ -15,10 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy.exc import SQLAlchemyError
-
 from ...domain.enums import Source
-from ...engine import AllocationEngine
+from ...engine import AllocationEngine, is_database_fault
 from ...errors import (
     ClockAhead,
     DatabaseBusy,
@@ -70,7 +68,7 @@ def fault_reason(error: BaseException) -> str:
         return BUSY
     if isinstance(error, (DatabaseReadOnly, ClockAhead)):
         return PAUSED
-    if isinstance(error, (DatabaseError, SQLAlchemyError)):
+    if is_database_fault(error):
         return UNREACHABLE
     return WENT_WRONG
 

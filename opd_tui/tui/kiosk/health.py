@@ -29,9 +29,6 @@ from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
-
 
 class FileState(Enum):
     SAME = "same"
@@ -48,21 +45,12 @@ class DatabaseFile:
     inode: int
 
     @classmethod
-    def of(cls, url: str) -> DatabaseFile | None:
-        """The file behind `url`, as it is now; None when `url` names no SQLite file
-        (or there is no file to watch)."""
-        try:
-            parsed = make_url(url)
-        except ArgumentError:
+    def of(cls, path: Path | None) -> DatabaseFile | None:
+        """The file at `path` as it is now; None for no file (a database in memory or
+        on a server: `AllocationEngine.database_file`), or when there is none to watch."""
+        if path is None:
             return None
-        if parsed.get_backend_name() != "sqlite":
-            return None
-        name = parsed.database
-        if not name or name == ":memory:" or parsed.query.get("mode") == "memory":
-            return None
-        if name.startswith("file:"):  # a URI filename (`?uri=true`)
-            name = name.removeprefix("file:").split("?", 1)[0]
-        path = Path(os.path.abspath(Path(name).expanduser()))
+        path = Path(os.path.abspath(path.expanduser()))
         try:
             found = os.stat(path)
         except OSError:

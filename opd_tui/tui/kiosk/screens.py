@@ -8,6 +8,7 @@ focus-hopping, no copy, nothing a patient could stumble into.
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 from datetime import date, datetime
 from typing import TYPE_CHECKING
@@ -149,27 +150,37 @@ class StartScreen(KioskScreen):
     def refresh_board(self) -> None:
         self.seen_event_id = -1
 
-    @work(thread=True, group="board", exit_on_error=False)
-    def _read_board(self, seen: int, shown_day: date | None) -> None:
-        kiosk = self.kiosk
+    @work(group="board", exit_on_error=False)
+    async def _read_board(self, seen: int, shown_day: date | None) -> None:
         answered = False
         try:
-            if kiosk.database_file is not None and not kiosk.database_file.intact():
-                self.app.call_from_thread(kiosk.show_out_of_service)
+            read = await asyncio.to_thread(self._read, seen, shown_day)
+            if read is None:
+                self.kiosk.show_out_of_service()
                 return
-            engine = kiosk.engine
-            last = engine.last_event_id()
-            day = kiosk.read_now().date()
-            rows = None
-            if last != seen or day != shown_day:
-                # Only `day`'s tokens: a patient of an earlier day never shows (rule 17).
-                rows = engine.now_serving(day=day, now=kiosk.engine_now())
             answered = True
-            self.app.call_from_thread(self.show_board, rows, last, day)
+            await self.show_board(*read)
         except Exception:  # noqa: BLE001 - whatever the database does, the board runs on
-            self.app.call_from_thread(self.show_trouble)
+            self.show_trouble()
         finally:
-            self.app.call_from_thread(self._poll_done, answered)
+            self._poll_done(answered)
+
+    def _read(
+        self, seen: int, shown_day: date | None
+    ) -> tuple[list[NowServing] | None, int, date] | None:
+        """The board's rows if anything changed since `seen` (else None rows), the last
+        event id and the day; None when the database file is no longer the kiosk's."""
+        kiosk = self.kiosk
+        if kiosk.database_file is not None and not kiosk.database_file.intact():
+            return None
+        engine = kiosk.engine
+        last = engine.last_event_id()
+        day = kiosk.read_now().date()
+        rows = None
+        if last != seen or day != shown_day:
+            # Only `day`'s tokens: a patient of an earlier day never shows (rule 17).
+            rows = engine.now_serving(day=day, now=kiosk.engine_now())
+        return rows, last, day
 
     def _poll_done(self, answered: bool) -> None:
         self._polling = False

@@ -135,7 +135,8 @@ class DoctorsScreen(Dialog[None]):
         with Vertical(classes="dialog doctors"):
             yield Label("Doctors", classes="dialog-title")
             yield Label(
-                Content(f"Slots are generated for {self.desk.selection.day:%A %d %B %Y} (the day on the desk)"),
+                Content(f"Slots are generated for {self.desk.selection.day:%A %d %B %Y}"
+                        " (the day on the desk)"),
                 classes="dialog-subtitle",
             )
             yield Static("", id="doctors-fault")

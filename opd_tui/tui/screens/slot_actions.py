@@ -68,7 +68,8 @@ class SlotActions(DeskCommands):
     def _slot_words(self, slot: SlotSummary) -> str:
         doctor = self.doctor(slot.doctor_id)
         name = f"Dr {doctor.name}'s " if doctor else ""
-        return f"{name}{label(slot)} slot ({slot.occupancy}/{slot.capacity} seated, {slot.waitlisted} waiting)"
+        seats = f"{slot.occupancy}/{slot.capacity} seated, {slot.waitlisted} waiting"
+        return f"{name}{label(slot)} slot ({seats})"
 
     def action_delay(self) -> None:
         doctor = self.doctor(self.selection.doctor_id)

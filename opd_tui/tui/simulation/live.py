@@ -148,11 +148,12 @@ class Frame:
 
 def mean_wait(summary: SimulationSummary) -> float | None:
     """Minutes from ready to called, over every patient called so far."""
-    figures = [w for w in summary.wait_minutes.values() if w.patients and w.mean is not None]
-    called = sum(w.patients for w in figures)
+    figures = [(w.mean, w.patients) for w in summary.wait_minutes.values()
+               if w.patients and w.mean is not None]
+    called = sum(patients for _, patients in figures)
     if not called:
         return None
-    return round(sum(w.mean * w.patients for w in figures) / called, 1)  # type: ignore[operator]
+    return round(sum(mean * patients for mean, patients in figures) / called, 1)
 
 
 def utilisation_so_far(summary: SimulationSummary, slots: tuple[SlotSummary, ...],

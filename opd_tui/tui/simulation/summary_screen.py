@@ -102,7 +102,8 @@ class DaySummaryScreen(ModalScreen[Choice | None]):
         with VerticalScroll(id="summary-dialog"):
             yield Label(Content(title), id="summary-title")
             yield Label(Content(
-                f"{date.fromisoformat(s.day):%a %d %b %Y} · seed {s.seed} · {s.doctors} doctors · {s.slots_created} slots · "
+                f"{date.fromisoformat(s.day):%a %d %b %Y} · seed {s.seed} · "
+                f"{s.doctors} doctors · {s.slots_created} slots · "
                 f"simulated until {s.simulated_until[11:16]}"
             ), id="summary-subtitle")
             yield Static(figures_table(s, self.utilisation, self._room()),

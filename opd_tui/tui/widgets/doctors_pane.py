@@ -53,7 +53,7 @@ class DoctorsPane(PartialTable[Text]):
     def show(self, days: Sequence[DoctorDay], slot_counts: dict[int, int],
              queues: dict[int, DoctorQueue] | None = None) -> None:
         queues = queues or {}
-        rows = {
+        rows: dict[int, tuple[str, ...]] = {
             d.doctor.id: (
                 d.doctor.code,
                 d.doctor.name,

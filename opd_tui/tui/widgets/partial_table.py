@@ -38,17 +38,18 @@ class PartialTable(DataTable[CellType], Generic[CellType]):
         if row not in self._row_locations or column not in self._column_locations:
             raise CellDoesNotExist(f"No cell exists for row_key={row!r}, column_key={column!r}.")
         self._data[row][column] = value
-        for cache in (self._cell_render_cache, self._row_render_cache):
-            for key in [k for k in cache.keys() if k[0] == row]:
-                cache.discard(key)
+        for cell in [k for k in self._cell_render_cache.keys() if k[0] == row]:
+            self._cell_render_cache.discard(cell)
+        for line in [k for k in self._row_render_cache.keys() if k[0] == row]:
+            self._row_render_cache.discard(line)
         # The row's cell values are cached by row index too: without this, a second
         # change to a row kept showing its first.
-        index = self._row_locations.get(row)
-        for key in [k for k in self._row_renderable_cache.keys() if k[1] == index]:
-            self._row_renderable_cache.discard(key)
+        index = self.get_row_index(row)
+        for values in [k for k in self._row_renderable_cache.keys() if k[1] == index]:
+            self._row_renderable_cache.discard(values)
         y = self.header_height + index  # rows are one line high
-        for key in [k for k in self._line_cache.keys() if k[0] == y]:
-            self._line_cache.discard(key)
+        for drawn in [k for k in self._line_cache.keys() if k[0] == y]:
+            self._line_cache.discard(drawn)
         self.refresh(Region(0, y - round(self.scroll_y), self.size.width, 1))
 
     def _widens(self, column_key: ColumnKey, value: object) -> bool:
