@@ -59,7 +59,7 @@ def _run_kiosk(args: argparse.Namespace) -> int:
 
 
 def _run_simulate(args: argparse.Namespace) -> int:
-    from .simulation.cli import run_simulate
+    from .commands.simulate import run_simulate
 
     if args.db:
         # A database named on the command line is opened (and its faults told,
@@ -181,7 +181,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     kiosk.set_defaults(handler=_run_kiosk)
 
-    from .simulation.cli import configure_parser
+    from .commands.simulate import configure_parser
 
     simulate = commands.add_parser("simulate", help="play a synthetic OPD day, live or headless")
     configure_parser(simulate)
@@ -211,7 +211,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="CSV: a row per doctor, then per source, then the total")
     report.set_defaults(handler=_run_report)
 
-    from .api.cli import configure as configure_api  # serve, api-key
+    from .commands.serve import configure as configure_api  # serve, api-key
 
     configure_api(commands)
     return parser

@@ -89,7 +89,7 @@ def run_serve(args: argparse.Namespace) -> int:
     try:
         import uvicorn
 
-        from .app import create_app
+        from ..api.app import create_app
     except ImportError as error:
         print(f"opd-tui: the HTTP API needs the [api] extra ({error.name} is missing): "
               "pip install 'opd-tui[api]'", file=sys.stderr)
@@ -127,7 +127,7 @@ def run_serve(args: argparse.Namespace) -> int:
 
 
 def run_create(args: argparse.Namespace) -> int:
-    from .keys import KeyStore
+    from ..api.keys import KeyStore
 
     engine = _open(args, create=True)
     try:
@@ -141,7 +141,7 @@ def run_create(args: argparse.Namespace) -> int:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    from .keys import KeyStore
+    from ..api.keys import KeyStore
 
     engine = _open(args, create=False)
     try:
@@ -168,7 +168,7 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_revoke(args: argparse.Namespace) -> int:
-    from .keys import KeyStore
+    from ..api.keys import KeyStore
 
     engine = _open(args, create=False)
     try:

@@ -17,8 +17,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from .config import SimulationConfig
-from .presets import PRESETS, preset_values
+from ..simulation.config import SimulationConfig
+from ..simulation.presets import PRESETS, preset_values
 
 #: Flags spelled out by hand; every other config field gets `--field-name`.
 _EXPLICIT = {"seed", "doctors"}
@@ -179,8 +179,8 @@ def _run_headless(config: SimulationConfig, db_url: str | None, *, as_json: bool
                   trace: str | None = None) -> int:
     # Imported here so `--help` stays quick.
     from ..domain.errors import OPDError
-    from .runner import Simulation, SimulationError
-    from .trace import write_trace
+    from ..simulation.runner import Simulation, SimulationError
+    from ..simulation.trace import write_trace
 
     engine = _open(db_url) if db_url else None
     if db_url and engine is None:
@@ -234,7 +234,7 @@ def _run_live(config: SimulationConfig, db_url: str | None, speed: int,
 
 
 def run_compare(args: argparse.Namespace) -> int:
-    from .compare import CompareError, Comparison, default_workers, describe, run_comparison
+    from ..simulation.compare import CompareError, Comparison, default_workers, describe, run_comparison
 
     preset = getattr(args, "preset", "clinic")
     try:
