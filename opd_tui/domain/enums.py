@@ -7,9 +7,26 @@ database and the CLI's JSON use.
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Self
 
 
-class Source(StrEnum):
+class Typed(StrEnum):
+    """A word a person or a script types, in any case and with stray spaces."""
+
+    @classmethod
+    def parse(cls, value: object) -> Self:
+        if isinstance(value, cls):
+            return value
+        if isinstance(value, str):
+            try:
+                return cls(value.strip().upper())
+            except ValueError:
+                pass
+        choices = ", ".join(member.value for member in cls)
+        raise ValueError(f"{cls.__name__.lower()} must be one of {choices}")
+
+
+class Source(Typed):
     EMERGENCY = "EMERGENCY"
     PAID = "PAID"
     FOLLOWUP = "FOLLOWUP"
@@ -20,19 +37,6 @@ class Source(StrEnum):
     def priority(self) -> int:
         """Lower number is served (and seated) first."""
         return PRIORITY[self]
-
-    @classmethod
-    def parse(cls, value: object) -> Source:
-        """Accept any case, as receptionists and scripts type it."""
-        if isinstance(value, Source):
-            return value
-        if isinstance(value, str):
-            try:
-                return cls(value.strip().upper())
-            except ValueError:
-                pass
-        choices = ", ".join(s.value for s in cls)
-        raise ValueError(f"source must be one of {choices}")
 
 
 PRIORITY: dict[Source, int] = {
@@ -136,18 +140,7 @@ class EventKind(StrEnum):
     ROSTER_CHANGED = "ROSTER_CHANGED"
 
 
-class Sex(StrEnum):
+class Sex(Typed):
     F = "F"
     M = "M"
     O = "O"  # noqa: E741
-
-    @classmethod
-    def parse(cls, value: object) -> Sex:
-        if isinstance(value, Sex):
-            return value
-        if isinstance(value, str):
-            try:
-                return cls(value.strip().upper())
-            except ValueError:
-                pass
-        raise ValueError("sex must be F, M or O")
