@@ -15,8 +15,7 @@ import threading
 from contextlib import AbstractContextManager, nullcontext
 from typing import TYPE_CHECKING, Any
 
-from ..db.connect import BUSY_BUDGET_SECONDS
-from ..db.faults import busy
+from ..engine import BUSY_BUDGET_SECONDS, database_busy
 
 if TYPE_CHECKING:
     from ..engine import AllocationEngine
@@ -40,7 +39,7 @@ class WriteQueue:
 
     def __enter__(self) -> None:
         if not self._lock.acquire(timeout=BUSY_BUDGET_SECONDS):
-            raise busy(self._database, BUSY_BUDGET_SECONDS)
+            raise database_busy(self._database, BUSY_BUDGET_SECONDS)
 
     def __exit__(self, *_exc: object) -> None:
         self._lock.release()

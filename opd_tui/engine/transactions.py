@@ -3,7 +3,8 @@
 `_run` opens one transaction, starts a `Unit` on the command's clock, applies
 the command's rules, writes its events and commits; a transient failure runs it
 again (`retrying`). `consequences()` lets a caller see exactly the events its
-own commands wrote.
+own commands wrote. `read_own` and `write_own` run a caller's short
+transaction on a table of its own, no rule of the desk, the same way.
 """
 
 from __future__ import annotations
@@ -69,6 +70,42 @@ class Transactions(Reader):
 
     def __exit__(self, *_exc: object) -> None:
         self.close()
+
+    # -- a caller's own tables --------------------------------------------------
+
+    def read_own(self, query: Callable[[Connection], R]) -> R:
+        """Run `query` on a table of the caller's own (the HTTP API's keys, which key
+        booked a token, first answers to retried requests) in a read-only
+        transaction on this engine's database, again if the database was busy.
+
+        Those rows are no rule of the desk, so they are not the engine's; but they
+        live in its database, so they are read through its pool, within its busy
+        budget, and a fault of the database is raised as its `DatabaseError`.
+        """
+        return self._read(query)
+
+    def write_own(self, work: Callable[[Connection], R]) -> R:
+        """Run `work` on a table of the caller's own in a short transaction of its own
+        on this engine's database, again after a busy or contended database, within
+        the same busy budget as a command; a fault of the database is raised as its
+        `DatabaseError`. `work` may run more than once, so it does nothing outside its
+        transaction.
+
+        On PostgreSQL its commit does not wait for the disk: the booking's own
+        commit, which does, flushes the log up to and past it, so an API's claim on
+        a retried request is on disk before the booking it guards can be; a row lost
+        with a crash of the server machine is a retry told to look its booking up,
+        never a booking made twice.
+        """
+        postgres = self.dialect == "postgresql"
+
+        def attempt() -> R:
+            with self._serial(), self._engine.begin() as conn:
+                if postgres:
+                    conn.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
+                return work(conn)
+
+        return retrying(attempt)
 
     # -- the transaction around every command ---------------------------------
 
