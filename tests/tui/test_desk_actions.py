@@ -230,8 +230,8 @@ async def test_call_next_then_complete(world: World) -> None:
         assert any("KHAN-001 called to room 301" in n for n in notes(pilot.app))
         await press(pilot, "enter", "f")
         assert world.engine.token(world.leela.id).status == TokenStatus.COMPLETED
-        assert any("KHAN-001 consultation completed" in n for n in notes(pilot.app))
-        assert column_plain(pilot.app.desk.seated, "status") == ["completed"]
+        assert any("KHAN-001 seen" in n for n in notes(pilot.app))
+        assert column_plain(pilot.app.desk.seated, "status") == ["seen"]
 
 
 async def test_call_next_with_nobody_waiting_says_so(world: World) -> None:

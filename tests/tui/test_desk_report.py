@@ -150,7 +150,7 @@ async def test_the_report_of_a_scripted_day_gives_the_scripts_figures(
         assert [span.end - span.start for span in wait.spans] == [12, 2]
 
         summary = str(screen.query_one("#report-summary").render())
-        assert "9 tokens · 4 seen · 2 no-show · 1 cancelled · 1 expired · 1 unseen" in summary
+        assert "9 tokens · 4 seen · 2 no-show · 1 cancelled · 1 expired · 1 left unseen" in summary
         assert "wait median 20.5, p90 28.8 min" in summary.lower()
         assert "utilisation 17%" in summary
 

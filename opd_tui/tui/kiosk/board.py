@@ -29,7 +29,9 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import Label, Static
 
+from ...domain.enums import TokenStatus
 from ...domain.models import NowServing
+from ...domain.vocabulary import status_label
 from .bigtext import BigText, bitmap_width, render_lines
 
 #: A card: a border round a big number and the next numbers.
@@ -215,7 +217,7 @@ class NowServingBoard(Container):
         with Horizontal(id="board-head", classes="line"):
             yield Label("Doctor", classes="who")
             yield Label("Room", classes="room")
-            yield Label("With doctor", classes="now-plain")
+            yield Label(status_label(TokenStatus.IN_CONSULTATION), classes="now-plain")
             yield Label("Next", classes="next-plain")
         yield Static("No doctors are seeing patients now.", id="board-empty")
         yield Container(id="cards")

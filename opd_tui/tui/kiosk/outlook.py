@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from ...domain import inputs
-from ...domain.enums import SlotStatus, TokenStatus
+from ...domain.enums import SlotStatus, Source, TokenStatus
 from ...domain.models import Doctor, Slot, SlotSummary, Token
+from ...domain.vocabulary import source_word
 from ...engine import AllocationEngine
 from ...errors import (
     DoctorInactive,
@@ -28,6 +29,7 @@ from ...errors import (
 #: Doctors without a department are listed under this heading.
 NO_DEPARTMENT = "Other doctors"
 ASK_DESK = "Please ask at the reception desk."
+WALK_IN = source_word(Source.WALKIN)
 
 
 def dr(doctor: Doctor) -> str:
@@ -161,13 +163,13 @@ def booking_problem(error: OPDError, walk_in: WalkIn) -> str:
     doctor = walk_in.choice.doctor if walk_in.choice else None
     who = dr(doctor) if doctor else "this doctor"
     if isinstance(error, DoctorInactive):
-        return f"{who} is not taking walk-in patients now. {ASK_DESK}"
+        return f"{who} is not taking {WALK_IN} patients now. {ASK_DESK}"
     if isinstance(error, InvalidInput):
         if error.field == "patient_ref":
             return describe_phone()
         if error.field == "patient_name":
             return describe_name(walk_in.name or "")
-        return f"{who} is not taking walk-in patients now. {ASK_DESK}"
+        return f"{who} is not taking {WALK_IN} patients now. {ASK_DESK}"
     if isinstance(error, DuplicateBooking):
         return f"This phone number already has a token for {who} today. {ASK_DESK}"
     if isinstance(error, (NoSeat, SlotNotBookable, NotFound)):

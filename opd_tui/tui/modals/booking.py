@@ -26,18 +26,18 @@ from textual.content import Content
 from textual.widgets import Input, Label, Select, Static
 
 from ...domain import inputs
-from ...domain.enums import Source
+from ...domain.enums import Source, TokenStatus
 from ...domain.models import Doctor, Patient, SlotSummary, Token
+from ...domain.vocabulary import source_label, status_word
 from ..widgets.slot_grid import cell_text
 from .form import Form, model_problems
 
-SOURCE_WORDS = {
-    Source.WALKIN: "Walk-in",
-    Source.ONLINE: "Online",
-    Source.FOLLOWUP: "Follow-up",
-    Source.PAID: "Paid",
-    Source.EMERGENCY: "Emergency (may overbook)",
-}
+#: The form's choice of source, the usual (walk-in) first; an emergency warns that it
+#: may take a seat beyond capacity.
+SOURCE_CHOICES = [
+    (source_label(s) + (" (may overbook)" if s is Source.EMERGENCY else ""), s.value)
+    for s in sorted(Source, key=lambda s: -s.priority)
+]
 SEX_WORDS = {"F": "female", "M": "male", "O": "other"}
 #: A slot in the list reads as a roomy grid cell does (`● 6/6 +3`), then its status.
 OPTION_WIDTH = 10
@@ -173,7 +173,7 @@ class BookingForm(Form[Token]):
         yield Static("", id="sex-problem", classes="problem")
         yield from self.field(
             "source", "Source",
-            Select([(label, s.value) for s, label in SOURCE_WORDS.items()],
+            Select(SOURCE_CHOICES,
                    value=Source.WALKIN.value, allow_blank=False),
         )
         doctors = [(Text(f"{d.code}  {d.name}"), d.id) for d in self.request.doctors]
@@ -287,9 +287,10 @@ class BookingForm(Form[Token]):
         text = ""
         if chosen is not None and is_full(chosen):
             free = next_free(self.request.slots, chosen)
+            waitlisted = status_word(TokenStatus.WAITLISTED)
             text = f"{chosen.start:%H:%M} is full: " + (
-                "waitlisted there" if self._source() is Source.WALKIN
-                else "a seat by outranking a booking, else waitlisted")
+                f"{waitlisted} there" if self._source() is Source.WALKIN
+                else f"a seat by outranking a booking, else {waitlisted}")
             if free is not None:
                 text += f" · F2: {free.start:%H:%M}, {seats_left(free)}"
         elif (chosen is not None and asked is not None and asked.id != chosen.id

@@ -10,14 +10,16 @@ from textual.content import Content
 from textual.widgets import Input
 
 from ...domain import inputs
+from ...domain.enums import Source
 from ...domain.models import Token
+from ...domain.vocabulary import source_label, source_word
 from .form import Form, model_problems
 
-UNNAMED = "Unnamed emergency"
+UNNAMED = f"Unnamed {source_word(Source.EMERGENCY)}"
 
 
 class EmergencyModal(Form[Token]):
-    TITLE_TEXT = "Emergency"
+    TITLE_TEXT = source_label(Source.EMERGENCY)
     SUBMIT_LABEL = "Seat now"
     FIRST_FIELD = "patient_name"
 

@@ -23,9 +23,9 @@ from textual.widgets.option_list import Option
 
 from ...domain.enums import TokenStatus
 from ...domain.models import Doctor, DoctorDay, SlotSummary, Token
+from ...domain.vocabulary import status_word
 from ...errors import OPDError
 from ..widgets.fault_banner import READ, DatabaseFaulted, fault_of, is_fault
-from ..widgets.token_tables import STATUS_WORDS
 from .dialog import Dialog
 
 
@@ -55,9 +55,7 @@ def landing_words(landing: Landing) -> str:
     if landing.lands is None:
         return "stays (already booked with them)"
     where = f"{landing.slot.start:%H:%M}" if landing.slot is not None else "?"
-    if landing.lands.status is TokenStatus.WAITLISTED:
-        return f"{where} waitlisted"
-    return f"{where} {STATUS_WORDS[landing.lands.status]}"
+    return f"{where} {status_word(landing.lands.status)}"
 
 
 class ReassignModal(Dialog[Handover | None]):
@@ -169,7 +167,7 @@ class ReassignModal(Dialog[Handover | None]):
             came = landing.came_from
             table.add_row(
                 Text(landing.token.number), Text(landing.token.patient_name),
-                Text(f"{came.start:%H:%M} {STATUS_WORDS[landing.token.status]}" if came else "-"),
+                Text(f"{came.start:%H:%M} {status_word(landing.token.status)}" if came else "-"),
                 Text(landing_words(landing)),
                 key=str(landing.token.id),
             )
@@ -182,7 +180,7 @@ class ReassignModal(Dialog[Handover | None]):
         stays = len(landings) - len(moving)
         words = [f"{len(moving)} patient{'s' * (len(moving) != 1)} go to Dr {colleague.name}"]
         if waitlisted:
-            words.append(f"{waitlisted} of them waitlisted")
+            words.append(f"{waitlisted} of them {status_word(TokenStatus.WAITLISTED)}")
         if stays:
             words.append(f"{stays} stay{'s' * (stays == 1)}")
         self._summary("; ".join(words) + (". y to hand over." if moving else "."))

@@ -15,8 +15,8 @@ from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ...domain.models import Slot, Token
+from ...domain.vocabulary import status_word
 from ..widgets.fault_banner import READ, DatabaseFaulted, fault_of
-from ..widgets.token_tables import STATUS_WORDS
 from .dialog import Dialog
 
 
@@ -40,7 +40,7 @@ def hit_line(width: int) -> Callable[[SearchHit], Text]:
             f"{token.patient_name:<{name}.{name}} ",
             f"{token.patient_ref or '':<15} " if with_ref else "",
             f"{hit.slot.start:%a %d %b %H:%M} ",
-            STATUS_WORDS[token.status],
+            status_word(token.status),
             no_wrap=True, overflow="ellipsis",
         )
 

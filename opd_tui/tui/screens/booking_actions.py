@@ -7,8 +7,9 @@ from typing import Any
 from textual import work
 from textual.content import Content
 
-from ...domain.enums import Source, TokenStatus
+from ...domain.enums import EventKind, Source, TokenStatus
 from ...domain.models import Doctor, Event, SlotSummary, SlotView, Token
+from ...domain.vocabulary import event_word, source_word, status_word
 from ...errors import OPDError
 from ..modals import BookingForm, BookingRequest, EmergencyModal
 from .commands import DeskCommands, label
@@ -62,17 +63,19 @@ class BookingActions(DeskCommands):
         if token.status == TokenStatus.WAITLISTED:
             waiting = view.waitlist if view is not None else []
             place = next((i + 1 for i, t in enumerate(waiting) if t.id == token.id), 0)
-            first = f"Slot full: {token.number} waitlisted{f' #{place}' if place else ''} for {when}"
+            first = (f"Slot full: {token.number} {status_word(token.status)}"
+                     f"{f' #{place}' if place else ''} for {when}")
         elif token.source == Source.EMERGENCY:
             over = ""
             if token.overbooked:
-                over = (f" (overbooked {view.occupancy}/{view.capacity})" if view is not None
-                        else " (overbooked)")
-            first = f"{token.number} emergency seated {when}{over}"
+                overbooked = event_word(EventKind.OVERBOOKED)
+                over = (f" ({overbooked} {view.occupancy}/{view.capacity})" if view is not None
+                        else f" ({overbooked})")
+            first = f"{token.number} {source_word(token.source)} seated {when}{over}"
         else:
-            first = f"{token.number} booked {when}"
+            first = f"{token.number} {event_word(EventKind.BOOKED)} {when}"
         if token.status == TokenStatus.CHECKED_IN:
-            first += ", checked in"
+            first += f", {status_word(token.status)}"
         return self.sentence(first, self.consequences(events, token.id))
 
     def _booked(self, token: Token | None) -> None:

@@ -20,6 +20,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from ...domain.enums import EventKind, TokenStatus
 from ...domain.models import Event
+from ...domain.vocabulary import event_word, status_word
 from ...errors import OPDError
 from ..widgets import DatabaseAnswered, DatabaseFaulted
 from ..widgets.fault_banner import COMMAND, WAIT_NOTICE_SECONDS, fault_of, is_fault
@@ -28,6 +29,9 @@ from .live import LiveDay
 
 R = TypeVar("R")
 
+#: Words of the sentences that tell what a command did to other patients.
+WAITLISTED = status_word(TokenStatus.WAITLISTED)
+MOVED = event_word(EventKind.MOVED)
 #: What a command reports: the sentence to say, and the token to select after.
 Outcome = tuple[str, int | None]
 
@@ -110,18 +114,20 @@ class DeskCommands(LiveDay):
             if event.token_id is None or event.token_id == own:
                 continue
             number = event.detail.get("number", "?")
+            waitlisted = event.detail.get("status") == TokenStatus.WAITLISTED
             if event.kind == EventKind.BUMPED:
-                if event.detail.get("status") == TokenStatus.WAITLISTED:
-                    said.append(f"{number} waitlisted to make room")
+                if waitlisted:
+                    said.append(f"{number} {WAITLISTED} to make room")
                 else:
-                    said.append(f"{number} moved to {self._time(event)} to make room")
+                    said.append(f"{number} {MOVED} to {self._time(event)} to make room")
             elif event.kind == EventKind.PROMOTED:
-                said.append(f"{number} promoted from the waitlist into {self._time(event)}")
+                said.append(f"{number} {event_word(EventKind.PROMOTED)} from the waitlist "
+                            f"into {self._time(event)}")
             elif event.kind == EventKind.MOVED:
-                where = "waitlisted on" if event.detail.get("status") == "WAITLISTED" else "moved to"
+                where = f"{WAITLISTED} on" if waitlisted else f"{MOVED} to"
                 said.append(f"{number} {where} {self._time(event)}")
             elif event.kind == EventKind.COMPLETED:
-                said.append(f"{number} completed")
+                said.append(f"{number} {event_word(EventKind.COMPLETED)}")
         return said
 
     def _time(self, event: Event) -> str:

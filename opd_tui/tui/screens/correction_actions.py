@@ -24,8 +24,8 @@ from textual.content import Content
 
 from ...domain.enums import EventKind, SlotStatus, TokenStatus
 from ...domain.models import SlotSummary, Token
+from ...domain.vocabulary import event_word, status_word
 from ..modals.reason import ReasonPrompt
-from ..widgets.token_tables import STATUS_WORDS
 from .commands import DeskCommands, Outcome, label
 from .journal import Done
 
@@ -81,10 +81,11 @@ class Correction:
                            "closed stay where they are.")
         who = Content.assemble((self.number or "?", "bold"),
                                *((" (", self.patient_name, ")") if self.patient_name else ()))
+        booked = status_word(TokenStatus.BOOKED)
         what = {
             "reinstate": " goes back into the slot (else the doctor's next one today).",
-            "undo_check_in": " goes back to booked: not in the hall yet.",
-            "requeue": " goes back to booked in the same slot; the doctor is free again. "
+            "undo_check_in": f" goes back to {booked}: not in the hall yet.",
+            "requeue": f" goes back to {booked} in the same slot; the doctor is free again. "
                        "Check the patient in again when they come.",
         }[self.kind]
         return Content.assemble(who, what, "\nWhy?")
@@ -177,9 +178,9 @@ class CorrectionActions(DeskCommands):
                     "requeue": engine.requeue}[correction.kind]
             token, events = self.own(lambda: call(token_id, reason, now=now))
             said = {
-                "reinstate": f"reinstated, {STATUS_WORDS[token.status]}",
-                "undo_check_in": "check-in undone",
-                "requeue": "back in the queue: check in again when they come",
+                "reinstate": f"{event_word(EventKind.REINSTATED)}, {status_word(token.status)}",
+                "undo_check_in": event_word(EventKind.CHECK_IN_UNDONE),
+                "requeue": f"{event_word(EventKind.REQUEUED)}: check in again when they come",
             }[correction.kind]
             return self.sentence(f"{token.number} {said} ({reason})",
                                  self.consequences(events, token.id)), token.id

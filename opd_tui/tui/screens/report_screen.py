@@ -21,8 +21,10 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from ...domain.enums import TokenStatus
 from ...domain.models import DayReport, ReportRow
 from ...domain.report_text import cell, csv_text
+from ...domain.vocabulary import status_word
 from ..widgets import DatabaseAnswered, DatabaseFaulted
 from ..widgets.fault_banner import READ, fault_of
 from ..widgets.report_table import Colours, ReportTable, legend
@@ -34,8 +36,10 @@ def summary_text(report: DayReport) -> Text:
     total = report.total
     if not total.tokens:
         return Text("No tokens on this day.")
-    counts = (f"{total.tokens} tokens · {total.seen} seen · {total.no_shows} no-show · "
-              f"{total.cancelled} cancelled · {total.expired} expired · {total.unseen} unseen")
+    ended = [(total.no_shows, TokenStatus.NO_SHOW), (total.cancelled, TokenStatus.CANCELLED),
+             (total.expired, TokenStatus.EXPIRED), (total.unseen, TokenStatus.UNSEEN)]
+    counts = " · ".join([f"{total.tokens} tokens", f"{total.seen} {status_word(TokenStatus.COMPLETED)}",
+                         *(f"{n} {status_word(status)}" for n, status in ended)])
     times = []
     if total.wait_median is not None:
         times.append(f"wait median {cell('wait_median', total.wait_median)}, "

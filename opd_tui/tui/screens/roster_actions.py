@@ -14,8 +14,9 @@ from datetime import date, datetime, timedelta
 
 from textual import work
 
-from ...domain.enums import MOVABLE
+from ...domain.enums import MOVABLE, EventKind, TokenStatus
 from ...domain.models import Doctor, Slot
+from ...domain.vocabulary import event_word, status_word
 from ..modals.reassign import Handover, Landing, ReassignModal
 from ..modals.roster import DAYS_AHEAD, RosterEditor, WeekPlan, leave_text
 from ..widgets import DatabaseAnswered, DatabaseFaulted
@@ -195,11 +196,11 @@ class RosterActions(DeskCommands):
         def perform(now: datetime | None) -> Outcome:
             moved, _ = self.own(lambda: self.engine.reassign(
                 doctor.id, colleague.id, handover.day, now=now))
-            waiting = sum(1 for t in moved if t.status == "WAITLISTED")
+            waiting = sum(1 for t in moved if t.status == TokenStatus.WAITLISTED)
             words = (f"Dr {doctor.name}'s day handed to Dr {colleague.name}: "
-                     f"{len(moved)} patient{'s' * (len(moved) != 1)} moved")
+                     f"{len(moved)} patient{'s' * (len(moved) != 1)} {event_word(EventKind.MOVED)}")
             if waiting:
-                words += f", {waiting} of them waitlisted"
+                words += f", {waiting} of them {status_word(TokenStatus.WAITLISTED)}"
             if len(moved) != handover.expected:
                 words += f" ({handover.expected} in the preview: the day changed meanwhile)"
             return words, None

@@ -7,7 +7,9 @@ from datetime import datetime
 
 from textual.content import Content
 
+from ...domain.enums import EventKind, TokenStatus
 from ...domain.models import SlotSummary, Token
+from ...domain.vocabulary import event_word, status_word
 from ..modals import ConfirmModal
 from .commands import DeskCommands, Outcome, label
 
@@ -26,17 +28,18 @@ class TokenActions(DeskCommands):
 
     def action_check_in(self) -> None:
         if (token := self.selection.token) is not None:
-            self._token_command(token, lambda t, now: self.engine.check_in(t, now=now), "checked in")
+            self._token_command(token, lambda t, now: self.engine.check_in(t, now=now),
+                                event_word(EventKind.CHECKED_IN))
 
     def action_complete(self) -> None:
         if (token := self.selection.token) is not None:
             self._token_command(token, lambda t, now: self.engine.complete(t, now=now),
-                                "consultation completed")
+                                event_word(EventKind.COMPLETED))
 
     def action_no_show(self) -> None:
         if (token := self.selection.token) is not None:
             self._token_command(token, lambda t, now: self.engine.no_show(t, now=now),
-                                "marked no-show")
+                                f"marked {status_word(TokenStatus.NO_SHOW)}")
 
     def action_cancel_token(self) -> None:
         token = self.selection.token
@@ -50,7 +53,7 @@ class TokenActions(DeskCommands):
         def answered(yes: bool | None) -> None:
             if yes:
                 self._token_command(token, lambda t, now: self.engine.cancel(t, now=now),
-                                    "cancelled")
+                                    event_word(EventKind.CANCELLED))
 
         self.app.push_screen(ConfirmModal("Cancel token", question, yes="Cancel token"), answered)
 
@@ -65,7 +68,7 @@ class TokenActions(DeskCommands):
             if called is None:
                 return self.sentence(f"No one checked in for Dr {doctor.name}", done), None
             room = f" to room {doctor.room}" if doctor.room else ""
-            return self.sentence(f"{called.number} called{room}", done), called.id
+            return self.sentence(f"{called.number} {event_word(EventKind.CALLED)}{room}", done), called.id
 
         self.run_command(perform)
 
@@ -101,7 +104,7 @@ class TokenActions(DeskCommands):
 
         def perform(now: datetime | None) -> Outcome:
             moved, events = self.own(lambda: self.engine.move(token.id, slot.id, now=now))
-            return self.sentence(f"{moved.number} moved to {where}",
+            return self.sentence(f"{moved.number} {event_word(EventKind.MOVED)} to {where}",
                                  self.consequences(events, moved.id)), moved.id
 
         if not other:

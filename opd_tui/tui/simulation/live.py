@@ -21,8 +21,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from datetime import time as clock_time
 
-from ...domain.enums import Source, TokenStatus
+from ...domain.enums import EventKind, Source, TokenStatus
 from ...domain.models import SlotSummary
+from ...domain.vocabulary import event_word, source_word, status_word
 from ...engine import AllocationEngine
 from ...simulation import LogEntry, Simulation, SimulationConfig, SimulationSummary
 
@@ -358,10 +359,13 @@ class LiveDay:
         s = sim.summary()
         before = s.tokens_by_source[Source.ONLINE.value] + s.tokens_by_source[Source.FOLLOWUP.value]
         text = (f"Up to {sim.now:%H:%M}: {s.doctors} doctors, {s.slots_created} slots; "
-                f"{before} tokens booked online and for follow-ups, "
-                f"{s.tokens_by_source[Source.WALKIN.value]} walk-ins, "
+                f"{before} tokens booked {source_word(Source.ONLINE)} and for "
+                f"{source_word(Source.FOLLOWUP)}s, "
+                f"{s.tokens_by_source[Source.WALKIN.value]} {source_word(Source.WALKIN)}s, "
                 f"{s.final_states[TokenStatus.WAITLISTED.value]} on waitlists, "
-                f"{s.bumped} bumped, {s.cancellations} cancelled, {s.completed} seen.")
+                f"{s.bumped} {event_word(EventKind.BUMPED)}, "
+                f"{s.cancellations} {status_word(TokenStatus.CANCELLED)}, "
+                f"{s.completed} {status_word(TokenStatus.COMPLETED)}.")
         return LogEntry(at=sim.now, kind=EVENING, text=text)
 
     def _read_grid(self, sim: Simulation) -> None:

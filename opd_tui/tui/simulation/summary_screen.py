@@ -18,6 +18,8 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Label, Static
 
+from ...domain.enums import EventKind, TokenStatus
+from ...domain.vocabulary import event_label, source_label, status_label, status_word
 from ...simulation import SimulationSummary
 from .widgets import pairs_table
 
@@ -37,12 +39,16 @@ def figures_table(s: SimulationSummary, utilisation: float | None = None,
     """The day's counts (`utilisation`: so far, before the end), three pairs to a row
     where `width` cells hold them, else two: no column is ever cut."""
     items: list[tuple[str, object]] = [
-        ("Tokens", s.tokens_booked), ("Seen", s.completed), ("Emergencies", s.emergencies),
-        ("Cancelled", s.cancellations), ("No-shows", s.no_shows), ("Expired", s.expired),
-        ("Unseen", s.unseen), ("Turned away", s.turned_away), ("Bumped", s.bumped),
-        ("Promoted", s.promoted), ("Moved", s.moved),
-        ("Waitlisted on booking", s.waitlisted_on_booking),
-        ("Still waitlisted", s.waitlisted_remaining),
+        ("Tokens", s.tokens_booked), (status_label(TokenStatus.COMPLETED), s.completed),
+        ("Emergencies", s.emergencies),
+        (status_label(TokenStatus.CANCELLED), s.cancellations),
+        (f"{status_label(TokenStatus.NO_SHOW)}s", s.no_shows),
+        (status_label(TokenStatus.EXPIRED), s.expired),
+        (status_label(TokenStatus.UNSEEN), s.unseen), ("Turned away", s.turned_away),
+        (event_label(EventKind.BUMPED), s.bumped), (event_label(EventKind.PROMOTED), s.promoted),
+        (event_label(EventKind.MOVED), s.moved),
+        (f"{status_label(TokenStatus.WAITLISTED)} on booking", s.waitlisted_on_booking),
+        (f"Still {status_word(TokenStatus.WAITLISTED)}", s.waitlisted_remaining),
         ("Arrival to call", _minutes(s.wait_from_arrival_mean, "m")),
         ("Arrival to call p90", _minutes(s.wait_from_arrival_p90, "m")),
         ("Mean utilisation", _share(s.mean_utilisation)) if s.finished
@@ -116,13 +122,14 @@ class DaySummaryScreen(ModalScreen[Choice | None]):
         waits = self.query_one("#summary-waits", DataTable)
         waits.add_columns("Waits (minutes)", "called", "mean", "p90")
         for source, w in s.wait_minutes.items():
-            waits.add_row(Text(source.title()), Text(str(w.patients), justify="right"),
+            waits.add_row(Text(source_label(source)), Text(str(w.patients), justify="right"),
                           Text(_minutes(w.mean), justify="right"),
                           Text(_minutes(w.p90), justify="right"))
         doctors = self.query_one("#summary-doctors", DataTable)
         # A narrow screen leaves the department out rather than cut the last columns.
         wide = self._room() >= 100
-        doctors.add_columns("Doctor", "Name", *(["Department"] if wide else []), "Seen",
+        doctors.add_columns("Doctor", "Name", *(["Department"] if wide else []),
+                            status_label(TokenStatus.COMPLETED),
                             "Busy", "Utilisation" if s.finished else "Use so far",
                             "Overtime", "Late")
         for d in s.utilisation:

@@ -20,41 +20,50 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.widgets import Label, RichLog, Sparkline, Static
 
-from ...domain.enums import Source
+from ...domain.enums import EventKind, Source, TokenStatus
+from ...domain.vocabulary import (
+    EVENT_WORDS,
+    event_label,
+    event_word,
+    source_label,
+    source_word,
+    status_label,
+)
 from ...simulation import LogEntry, SimulationSummary
 from .live import EVENING, FRAME_LINES, Frame, Sample, mean_wait, utilisation_so_far
 
-#: The log's badge for each kind of line, and the colour class it takes.
-BADGES: dict[str, tuple[str, str]] = {
-    "BOOKED": ("BOOKED", "booked"),
-    "WAITLISTED": ("WAITLIST", "waitlisted"),
-    "BUMPED": ("BUMPED", "bumped"),
-    "PROMOTED": ("PROMOTED", "promoted"),
-    "MOVED": ("MOVED", "promoted"),
-    "CANCELLED": ("CANCELLED", "cancelled"),
-    "NO_SHOW": ("NO-SHOW", "no-show"),
-    "CHECKED_IN": ("ARRIVED", "quiet"),
-    "CALLED": ("CALLED", "called"),
-    "COMPLETED": ("SEEN", "quiet"),
-    "EXPIRED": ("EXPIRED", "trouble"),
-    "OVERBOOKED": ("OVERBOOK", "emergency"),
-    "SLOT_CLOSED": ("CLOSED", "slot"),
-    "DOCTOR_DELAYED": ("LATE", "slot"),
-    "CAPACITY_CHANGED": ("CAPACITY", "slot"),
-    "SLOT_ADDED": ("SLOT", "quiet"),
-    "DOCTOR_ADDED": ("DOCTOR", "quiet"),
-    "REFUSED": ("REFUSED", "trouble"),
-    "TURNED_AWAY": ("SENT HOME", "trouble"),
-    EVENING: ("EVENING", "evening"),
+#: The log's colour class for each kind of line.
+KINDS: dict[str, str] = {
+    "BOOKED": "booked", "WAITLISTED": "waitlisted", "BUMPED": "bumped",
+    "PROMOTED": "promoted", "MOVED": "promoted", "CANCELLED": "cancelled",
+    "NO_SHOW": "no-show", "CHECKED_IN": "quiet", "CALLED": "called", "COMPLETED": "quiet",
+    "EXPIRED": "trouble", "OVERBOOKED": "emergency", "SLOT_CLOSED": "slot",
+    "DOCTOR_DELAYED": "slot", "CAPACITY_CHANGED": "slot", "SLOT_ADDED": "quiet",
+    "DOCTOR_ADDED": "quiet", "REFUSED": "trouble", "TURNED_AWAY": "trouble",
+    EVENING: "evening",
 }
 BADGE_WIDTH = 9
+#: A badge is the event's word in capitals; these words are wider than the badge.
+SHORT: dict[str, str] = {
+    "WAITLISTED": "WAITLIST", "CHECKED_IN": "CHECK-IN", "OVERBOOKED": "OVERBOOK",
+    "SLOT_CLOSED": "CLOSED", "DOCTOR_DELAYED": "LATE", "CAPACITY_CHANGED": "CAPACITY",
+    "SLOT_ADDED": "SLOT", "DOCTOR_ADDED": "DOCTOR",
+    # The simulation's own lines, not events of the engine.
+    "TURNED_AWAY": "SENT HOME", EVENING: "EVENING",
+}
 
 
 def badge(entry: LogEntry) -> tuple[str, str]:
     """An emergency's booking is the one line that must jump out."""
-    if entry.kind == "BOOKED" and entry.source == Source.EMERGENCY.value:
-        return "EMERGENCY", "emergency"
-    return BADGES.get(entry.kind, (entry.kind[:BADGE_WIDTH], "quiet"))
+    if entry.kind == EventKind.BOOKED and entry.source == Source.EMERGENCY:
+        return source_word(Source.EMERGENCY).upper(), "emergency"
+    if entry.kind in SHORT:
+        word = SHORT[entry.kind]
+    elif entry.kind in EVENT_WORDS:
+        word = event_word(entry.kind).upper()
+    else:
+        word = entry.kind
+    return word[:BADGE_WIDTH], KINDS.get(entry.kind, "quiet")
 
 
 class SimHeader(Horizontal):
@@ -281,7 +290,7 @@ class StatsPanel(VerticalScroll):
 
     TRENDS = (
         ("waitlist", "Waitlist"),
-        ("hall", "In the hall"),
+        ("hall", status_label(TokenStatus.CHECKED_IN)),
         ("busy", "Doctors busy"),
         ("seen", "Seen / 10m"),
         ("wait", "Mean wait"),
@@ -310,12 +319,14 @@ class StatsPanel(VerticalScroll):
         states = s.final_states
         use = utilisation_so_far(s, frame.slots, frame.now)
         counts = [
-            ("Tokens", s.tokens_booked), ("Seen", s.completed),
-            ("Emergencies", s.emergencies), ("Cancelled", s.cancellations),
-            ("Bumped", s.bumped), ("No-shows", s.no_shows),
-            ("Promoted", s.promoted), ("Expired", s.expired),
-            ("Waitlisted", states["WAITLISTED"]), ("In the hall", states["CHECKED_IN"]),
-            ("With doctor", f"{states['IN_CONSULTATION']}/{s.doctors}"),
+            ("Tokens", s.tokens_booked), (status_label(TokenStatus.COMPLETED), s.completed),
+            ("Emergencies", s.emergencies), (status_label(TokenStatus.CANCELLED), s.cancellations),
+            (event_label(EventKind.BUMPED), s.bumped), (f"{status_label(TokenStatus.NO_SHOW)}s", s.no_shows),
+            (event_label(EventKind.PROMOTED), s.promoted), (status_label(TokenStatus.EXPIRED), s.expired),
+            (status_label(TokenStatus.WAITLISTED), states[TokenStatus.WAITLISTED]),
+            (status_label(TokenStatus.CHECKED_IN), states[TokenStatus.CHECKED_IN]),
+            (status_label(TokenStatus.IN_CONSULTATION),
+             f"{states[TokenStatus.IN_CONSULTATION]}/{s.doctors}"),
             ("Utilisation", "–" if use is None else f"{use:.0%}"),
             ("Mean wait", _minutes(mean_wait(s))), ("Overbooked", s.overbooked_slots),
             # Short labels: two pairs must fit the 38 columns of an 80-column screen.
@@ -370,6 +381,6 @@ def _waits_table(summary: SimulationSummary) -> Table:
     grid.add_row(Text(""), Text("called", style="dim"), Text("mean", style="dim"),
                  Text("p90", style="dim"))
     for source, w in summary.wait_minutes.items():
-        grid.add_row(Text(source.title()), Text(str(w.patients)), Text(_minutes(w.mean)),
+        grid.add_row(Text(source_label(source)), Text(str(w.patients)), Text(_minutes(w.mean)),
                      Text(_minutes(w.p90)))
     return grid

@@ -12,37 +12,9 @@ from datetime import datetime
 from rich.text import Text
 from textual.widgets import RichLog
 
-from ...domain.enums import EventKind
 from ...domain.models import Event
+from ...domain.vocabulary import event_word
 
-WORDS = {
-    EventKind.BOOKED: "booked",
-    EventKind.WAITLISTED: "waitlisted",
-    EventKind.BUMPED: "moved to make room",
-    EventKind.PROMOTED: "promoted from the waitlist",
-    EventKind.MOVED: "moved",
-    EventKind.CANCELLED: "cancelled",
-    EventKind.NO_SHOW: "no-show",
-    EventKind.CHECKED_IN: "checked in",
-    EventKind.CALLED: "called",
-    EventKind.COMPLETED: "completed",
-    EventKind.EXPIRED: "expired",
-    EventKind.OVERBOOKED: "emergency, overbooked",
-    EventKind.CAPACITY_CHANGED: "capacity changed",
-    EventKind.SLOT_CLOSED: "slot closed",
-    EventKind.DOCTOR_DELAYED: "doctor delayed",
-    EventKind.DOCTOR_ADDED: "doctor added",
-    EventKind.SLOT_ADDED: "slot added",
-    EventKind.DOCTOR_UPDATED: "doctor updated",
-    EventKind.UNSEEN: "left unseen",
-    EventKind.REINSTATED: "reinstated",
-    EventKind.REQUEUED: "back in the queue",
-    EventKind.CHECK_IN_UNDONE: "check-in undone",
-    EventKind.SLOT_REOPENED: "slot reopened",
-    EventKind.REASSIGNED: "moved to another doctor",
-    EventKind.CLOCK_RESET: "clock reset",
-    EventKind.ROSTER_CHANGED: "roster changed",
-}
 #: Lines kept; a long backlog (a first load, a busy minute) shows only its end.
 KEEP = 200
 
@@ -57,7 +29,7 @@ def event_line(event: Event, slots: Mapping[int, tuple[str, datetime]]) -> Text:
     return Text.assemble(
         (f"{event.at:%H:%M} ", "dim"),
         (f"{who} ", "bold") if who else "",
-        WORDS.get(event.kind, event.kind.value.lower()),
+        event_word(event.kind),
         f" {start:%H:%M}" if start else "",
         (f" · {event.detail['reason']}", "italic") if event.detail.get("reason") else "",
         no_wrap=True, overflow="ellipsis",

@@ -20,9 +20,10 @@ from typing import ClassVar
 from rich.text import Text
 from textual.widgets import DataTable
 
+from ...domain.enums import TokenStatus
 from ...domain.models import ReportRow
 from ...domain.report_text import COLUMNS, cell
-from .token_tables import SOURCE_WORDS
+from ...domain.vocabulary import SOURCE_WORDS, source_label, status_word
 
 #: A table header per report field, as `opd-tui report` prints it.
 HEADER = {field: header for _, header, field in COLUMNS}
@@ -32,8 +33,12 @@ FULL = "█"
 #: The name column: never narrower (code and the start of the name), never wider.
 MIN_NAME, MAX_NAME = 12, 26
 #: How a token's day ended, in the order the outcome bar draws them.
-OUTCOMES = [("seen", "seen"), ("no_shows", "no-show"), ("cancelled", "cancelled"),
-            ("ended", "expired or unseen")]
+OUTCOMES = [
+    ("seen", status_word(TokenStatus.COMPLETED)),
+    ("no_shows", status_word(TokenStatus.NO_SHOW)),
+    ("cancelled", status_word(TokenStatus.CANCELLED)),
+    ("ended", f"{status_word(TokenStatus.EXPIRED)} or {status_word(TokenStatus.UNSEEN)}"),
+]
 
 
 @dataclass(frozen=True)
@@ -179,8 +184,8 @@ def row_label(row: ReportRow) -> Text:
     if row.group == "doctor":
         return Text(f"{row.key:<6} {row.name}", no_wrap=True, overflow="ellipsis")
     if row.group == "source":
-        words = next((w for s, w in SOURCE_WORDS.items() if s.value == row.key), row.name)
-        return Text(words.capitalize(), no_wrap=True, overflow="ellipsis")
+        words = source_label(row.key) if row.key in SOURCE_WORDS else row.name
+        return Text(words, no_wrap=True, overflow="ellipsis")
     return Text(row.name, style="bold", no_wrap=True, overflow="ellipsis")
 
 

@@ -9,28 +9,11 @@ from typing import ClassVar
 
 from rich.text import Text
 
-from ...domain.enums import Source, TokenStatus
+from ...domain.enums import Source
 from ...domain.models import Token
+from ...domain.vocabulary import source_word, status_word
 from .partial_table import PartialTable
 
-STATUS_WORDS = {
-    TokenStatus.BOOKED: "booked",
-    TokenStatus.CHECKED_IN: "checked in",
-    TokenStatus.IN_CONSULTATION: "with doctor",
-    TokenStatus.COMPLETED: "completed",
-    TokenStatus.WAITLISTED: "waitlisted",
-    TokenStatus.CANCELLED: "cancelled",
-    TokenStatus.NO_SHOW: "no-show",
-    TokenStatus.EXPIRED: "expired",
-    TokenStatus.UNSEEN: "left unseen",
-}
-SOURCE_WORDS = {
-    Source.WALKIN: "walk-in",
-    Source.ONLINE: "online",
-    Source.FOLLOWUP: "follow-up",
-    Source.PAID: "paid",
-    Source.EMERGENCY: "emergency",
-}
 #: The patient column never narrower than this; wider than NAME_WIDTH only wastes room.
 MIN_NAME, NAME_WIDTH = 12, 28
 
@@ -179,9 +162,9 @@ class SeatedTokens(TokenTable):
         return (
             token.number + flag,
             token.patient_name,
-            STATUS_WORDS[token.status],
+            status_word(token.status),
             f"{eta:%H:%M}" if eta else "-",
-            SOURCE_WORDS[token.source],
+            source_word(token.source),
         )
 
 
@@ -194,4 +177,4 @@ class WaitlistPane(TokenTable):
     ]
 
     def row_values(self, index: int, token: Token, eta: datetime | None) -> tuple[str, ...]:
-        return (str(index + 1), token.number, token.patient_name, SOURCE_WORDS[token.source])
+        return (str(index + 1), token.number, token.patient_name, source_word(token.source))
