@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from rich.text import Text
+from textual.events import Resize
 from textual.widgets import RichLog
 
 from ...domain.models import Event
@@ -40,7 +41,7 @@ class ActivityPane(RichLog):
     def __init__(self, **kwargs) -> None:  # noqa: ANN003
         super().__init__(max_lines=KEEP, markup=False, wrap=False, auto_scroll=True, **kwargs)
 
-    def on_resize(self) -> None:
+    def on_resize(self, event: Resize) -> None:
         # Lines written before the pane took its final size would leave the newest
         # event just below the bottom edge: keep the end in view.
         self.scroll_end(animate=False, immediate=True)
