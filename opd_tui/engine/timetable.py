@@ -232,12 +232,11 @@ class Timetable(Transactions):
             for doctor_id in sorted(week):
                 unit.lock_doctor(doctor_id)  # two desks generating at once queue here
             span = (S.c.day >= today, S.c.day <= req.until)
-            have = set(unit.conn.execute(select(S.c.doctor_id, S.c.day).where(*span).distinct())
-                       .tuples())
-            leave = set(unit.conn.execute(
+            have = {(doctor_id, day) for doctor_id, day in unit.conn.execute(
+                select(S.c.doctor_id, S.c.day).where(*span).distinct())}
+            leave = {(doctor_id, day) for doctor_id, day in unit.conn.execute(
                 select(LEAVE.c.doctor_id, LEAVE.c.day)
-                .where(LEAVE.c.day >= today, LEAVE.c.day <= req.until)
-            ).tuples())
+                .where(LEAVE.c.day >= today, LEAVE.c.day <= req.until))}
             made: list[Slot] = []
             for doctor_id, days in sorted(week.items()):
                 day = today

@@ -7,6 +7,7 @@ here: a timed assertion would fail on a loaded machine without a defect.
 from __future__ import annotations
 
 import asyncio
+import gc
 
 from opd_tui.demo import demo_now
 from opd_tui.domain.enums import TokenStatus
@@ -121,3 +122,15 @@ async def test_the_activity_pane_shows_this_desks_own_actions(engine: Allocation
         assert await eventually(
             pilot, lambda: any("RAO-001 checked in 10:00" in line for line in activity_lines(pilot))
         )
+
+
+async def test_the_desk_gives_its_start_up_back_to_the_collector_when_it_closes(
+    engine: AllocationEngine,
+) -> None:
+    """The desk keeps what start-up made out of the collector's full passes while it
+    runs; once closed, none of it may stay out (a process that opens desks one after
+    another, as the tests do, would never free them)."""
+    build_world(engine)
+    async with desk_open(engine):
+        assert gc.get_freeze_count() > 0
+    assert gc.get_freeze_count() == 0

@@ -106,7 +106,9 @@ class DeskScreen(BookingActions, TokenActions, SlotActions, DoctorActions, Roste
         if event.doctor_id is not None:
             self.doctors_pane.select(event.doctor_id)
         self.sync_selection()
-        self._load_detail(event.slot.id if event.slot else None)
+        # After the frame the highlight changed: a read in a thread beside the drawing
+        # slows both (each waits for the other at every step of its work).
+        self.call_after_refresh(self._load_detail, event.slot.id if event.slot else None)
 
     @on(DataTable.RowHighlighted, "#doctors")
     def _doctor_highlighted(self, event: DataTable.RowHighlighted) -> None:

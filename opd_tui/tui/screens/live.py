@@ -92,6 +92,8 @@ class LiveDay(DeskView):
             self.read_failed(error)
             return
         self.post_message(DatabaseAnswered(READ))
+        # The whole day was read this minute: the next poll reads only what follows.
+        self._refreshed_minute = snapshot.now.replace(second=0, microsecond=0)
         self.app.call_from_thread(self.apply, snapshot, detail)
         if backlog:
             self.app.call_from_thread(self.show_activity, backlog)

@@ -73,6 +73,7 @@ class DoctorsPane(PartialTable[Text]):
             self.clear()
             for doctor_id in order:
                 self.add_row(*map(Text, rows[doctor_id]), key=str(doctor_id))
+            self.measure_now()
             self._order, self._shown = order, rows
             if selected is not None:
                 self.select(selected)

@@ -167,7 +167,9 @@ class SlotGrid(PartialTable[Text]):
         if not columns:
             return 0
         label = max((len(r.label) for r in self._rows), default=4) + 2
-        room = self.size.width - label - 2
+        # The width as if the vertical scrollbar were there: it comes and goes as
+        # doctors are added, and cells re-made for one column are all drawn again.
+        room = self.region.width - self.styles.scrollbar_size_vertical - label - 2
         width = min(20, room // columns - 2)
         return width if width > 9 else 0
 
@@ -247,6 +249,7 @@ class SlotGrid(PartialTable[Text]):
                 for key in columns
             ]
             self.add_row(*cells, key=str(row.doctor_id), label=Text(row.label))
+        self.measure_now()
         row_index = next((i for i, r in enumerate(rows) if r.doctor_id == old_doctor), keep.row)
         col_index = columns.index(old_column) if old_column in columns else keep.column
         if rows and columns:
