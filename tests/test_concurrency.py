@@ -273,3 +273,43 @@ def test_deferred_begin_fails_with_database_is_locked(tmp_path: Path) -> None:
     assert got["locked"]["A"] >= 1, got
     assert got["seated"] == ["Patient B"] and got["waitlist"] == ["Patient A"], got
     assert got["broken"] is None
+
+
+@pytest.mark.slow
+def test_a_desk_following_the_log_misses_no_event(backend_url: str) -> None:
+    """Other desks follow `events(after_id)` and move their cursor to the last id they
+    saw. That is only sound if no event with a lower id becomes visible later: on
+    PostgreSQL ids come from a sequence, taken before commit, so the engine must
+    make events visible in id order (SPEC §3: other desks follow the log)."""
+    plan = workers.prepare_day(backend_url, BOOKINGS_PER_DESK // 2)
+    follower = AllocationEngine.open(backend_url)
+    seen: list[int] = []
+    done = threading.Event()
+
+    def follow() -> None:
+        cursor = follower.last_event_id()
+        while True:
+            finished = done.is_set()  # read before the last poll: it sees every commit
+            for e in follower.events(after_id=cursor):
+                seen.append(e.id)
+                cursor = e.id
+            if finished:
+                return
+            time.sleep(0.001)
+
+    start = follower.last_event_id()
+    reader = threading.Thread(target=follow)
+    reader.start()
+    try:
+        reports = workers.run_desks(backend_url, "project", plan, desks=DESKS)
+    finally:
+        done.set()
+        reader.join(timeout=60)
+    try:
+        assert not [r["errors"] for r in reports if r["errors"]]
+        logged = [e.id for e in follower.events(after_id=start)]
+        missed = sorted(set(logged) - set(seen))
+        assert not missed, f"the follower never saw {len(missed)} of {len(logged)} events"
+        assert seen == logged, "the follower saw events out of id order"
+    finally:
+        follower.close()

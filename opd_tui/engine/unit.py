@@ -11,7 +11,9 @@ with SELECT ... FOR NO KEY UPDATE, in ascending id order, before reading them
 doctor locked for a command never waits on, or blocks, such an insert); token
 updates are compare-and-set on (status, slot), so a row changed by someone who
 did not hold those locks makes the command start over instead of acting on a
-stale read. On SQLite the unit already holds the write lock (BEGIN IMMEDIATE),
+stale read. Last, a unit with events to write locks the clock row, so commands
+take event ids and commit in the same order and a desk following the log misses
+nothing. On SQLite the unit already holds the write lock (BEGIN IMMEDIATE),
 so nothing it reads can change before it commits: there it moves the clock as
 it reads it, reads a slot with its seat count in one statement, reads a day's
 other slots only when a rule asks for them, and sends its hot statements
@@ -208,6 +210,7 @@ _MOVE_CLOCK = (
     )
     .values(now=bindparam("at"))
 )
+_LOCK_CLOCK = select(schema.clock.c.id).where(schema.clock.c.id == 1).with_for_update()
 _LOCK_DAY = (
     select(*SLOT_COLUMNS)
     .where(S.c.doctor_id == bindparam("doctor_id"), S.c.day == bindparam("day"))
@@ -1031,6 +1034,14 @@ class Unit:
     def finish(self, *, return_events: bool = False) -> list[Event]:
         """Write the events and move the clock forward; the caller commits."""
         written: list[Event] = []
+        if self._events and not self.write_locked:
+            # PostgreSQL takes event ids from a sequence before commit: two commands
+            # could commit out of id order, and a desk following the log
+            # (`events(after_id)`) would step over the one that became visible
+            # last. Under the clock row's lock, taken after every other lock,
+            # commands take their ids and commit one after another. (SQLite's
+            # write lock, held since BEGIN, already orders them.)
+            self.conn.execute(_LOCK_CLOCK)
         if return_events and self._events:
             rows = self.conn.execute(
                 _INSERT_EVENTS.returning(schema.events.c.id, sort_by_parameter_order=True),
