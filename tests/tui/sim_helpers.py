@@ -13,7 +13,6 @@ from opd_tui.tui.simulation import SimulationApp, SimulationScreen
 
 from .conftest import PATIENCE_SECONDS, Deadline, workers_done
 
-DAY_OPENS = datetime(2025, 3, 3, 7, 0)
 MID_DAY = datetime(2025, 3, 3, 10, 40)
 END = datetime(2025, 3, 4)
 #: One doctor, one morning hour in two slots: a day that plays in a moment.
