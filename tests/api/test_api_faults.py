@@ -155,8 +155,7 @@ async def test_a_claim_never_answered_is_not_booked_again(desk: Desk) -> None:
     claimed = {"api_key_id": desk.api_key_id, "key": "cut-off",
                "request_hash": fingerprint("POST", "/tokens/book", BookIn(**body)),
                "status_code": None, "response": None, "created_at": datetime.now()}
-    with desk.engine._engine.begin() as conn:
-        conn.execute(insert(schema.api_idempotency).values(**claimed))
+    desk.engine.write_own(lambda conn: conn.execute(insert(schema.api_idempotency).values(**claimed)))
     r = await desk.client.post("/tokens/book", json=body, headers={"Idempotency-Key": "cut-off"})
     assert r.status_code == 409 and r.json()["error"] == "IdempotencyConflict"
     assert "look the booking up" in r.json()["message"]
