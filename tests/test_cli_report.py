@@ -6,10 +6,11 @@ import csv
 import io
 
 import pytest
-from clinic import DAY, at, make_clinic
 
 from opd_tui import cli
 from opd_tui.engine import AllocationEngine
+
+from clinic import DAY, at, make_clinic
 
 
 @pytest.fixture

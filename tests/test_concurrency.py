@@ -23,12 +23,13 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-import _proc_workers as workers
 import pytest
-from invariants import check_invariants
 from sqlalchemy import event
 
 from opd_tui.engine import AllocationEngine
+
+import _proc_workers as workers
+from invariants import check_invariants
 
 DESKS = 4
 BOOKINGS_PER_DESK = 110
@@ -286,8 +287,10 @@ def test_a_desk_following_the_log_misses_no_event(backend_url: str) -> None:
     seen: list[int] = []
     done = threading.Event()
 
+    start = follower.last_event_id()
+
     def follow() -> None:
-        cursor = follower.last_event_id()
+        cursor = start
         while True:
             finished = done.is_set()  # read before the last poll: it sees every commit
             for e in follower.events(after_id=cursor):
@@ -297,7 +300,6 @@ def test_a_desk_following_the_log_misses_no_event(backend_url: str) -> None:
                 return
             time.sleep(0.001)
 
-    start = follower.last_event_id()
     reader = threading.Thread(target=follow)
     reader.start()
     try:

@@ -21,11 +21,12 @@ import sqlite3
 import time
 from pathlib import Path
 
-import _proc_workers as workers
 import pytest
-from invariants import check_invariants
 
 from opd_tui.engine import AllocationEngine
+
+import _proc_workers as workers
+from invariants import check_invariants
 
 KILLS = 5
 

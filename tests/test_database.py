@@ -17,11 +17,12 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from invariants import check_invariants
 from sqlalchemy import Engine, event, text
 
 from opd_tui.db.connect import connect, default_url
 from opd_tui.engine import AllocationEngine
+
+from invariants import check_invariants
 
 DAY = datetime(2026, 3, 2)
 NOW = DAY.replace(hour=8)

@@ -4,10 +4,11 @@ keeps every patient within reach of the desk."""
 from __future__ import annotations
 
 import pytest
-from clinic import BEFORE_OPD, DAY, NEXT_DAY, at, make_clinic
 
 from opd_tui.engine import AllocationEngine
 from opd_tui.errors import DoctorInactive
+
+from clinic import BEFORE_OPD, DAY, NEXT_DAY, at, make_clinic
 
 
 def test_a_doctor_with_patients_today_can_be_deactivated_and_they_stay_in_sight(

@@ -21,7 +21,6 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from invariants import check_invariants
 from sqlalchemy import event
 
 from opd_tui.db import connect
@@ -33,6 +32,8 @@ from opd_tui.errors import (
     DatabaseReadOnly,
     DatabaseUnavailable,
 )
+
+from invariants import check_invariants
 
 DAY = datetime(2030, 3, 4)
 NOW = DAY.replace(hour=8)

@@ -10,7 +10,6 @@ import unicodedata
 from datetime import datetime, time, timedelta
 
 import pytest
-from clinic import BEFORE_OPD, NEXT_DAY, at
 
 from opd_tui.domain.models import Doctor, Slot
 from opd_tui.engine import AllocationEngine
@@ -21,6 +20,8 @@ from opd_tui.errors import (
     OPDError,
     SlotOverlap,
 )
+
+from clinic import BEFORE_OPD, NEXT_DAY, at
 
 MIDNIGHT = datetime.combine(NEXT_DAY, time(0))
 

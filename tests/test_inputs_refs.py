@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import phonenumbers
 import pytest
-from clinic import BEFORE_OPD, make_clinic
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from opd_tui.domain import inputs
 from opd_tui.domain.inputs import normal_ref, patient_key
 from opd_tui.errors import DuplicateBooking, InvalidInput
+
+from clinic import BEFORE_OPD, make_clinic
 
 MOBILE = "+919876543210"
 #: How receptionists and patients type one Indian mobile number.

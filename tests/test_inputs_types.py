@@ -8,11 +8,12 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time
 
 import pytest
-from clinic import BEFORE_OPD, DAY, Clinic, at, make_clinic
 
 from opd_tui.domain import inputs
 from opd_tui.engine import AllocationEngine
 from opd_tui.errors import InvalidInput, NotFound, OPDError
+
+from clinic import BEFORE_OPD, DAY, Clinic, at, make_clinic
 
 #: Not an id: a flag, beyond PostgreSQL's integer, negative, zero, text, a float.
 BAD_IDS = [True, False, 2**31, 2**63, -1, 0, "1", 1.0, None]

@@ -10,11 +10,9 @@ import multiprocessing
 from datetime import datetime
 from pathlib import Path
 
-import _proc_workers as workers
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from invariants import check_invariants
 from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 
@@ -22,6 +20,9 @@ from opd_tui.db.connect import connect
 from opd_tui.db.migrate import current_revision, head_revision, upgrade
 from opd_tui.db.schema import Base
 from opd_tui.engine import AllocationEngine
+
+import _proc_workers as workers
+from invariants import check_invariants
 
 DAY = datetime(2026, 3, 2)
 NOW = DAY.replace(hour=8)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from clinic import BEFORE_OPD, DAY, at, make_clinic
-
 from opd_tui.engine import AllocationEngine
+
+from clinic import BEFORE_OPD, DAY, at, make_clinic
 
 
 def test_emergency_slot_names_the_slot_an_emergency_would_take(engine: AllocationEngine) -> None:

@@ -6,11 +6,12 @@ import csv
 import io
 
 import pytest
-from clinic import BEFORE_OPD, DAY, NEXT_DAY, at, make_clinic
 
 from opd_tui.domain.report_text import csv_text, table_text
 from opd_tui.engine import AllocationEngine
 from opd_tui.errors import InvalidInput
+
+from clinic import BEFORE_OPD, DAY, NEXT_DAY, at, make_clinic
 
 
 def _played_day(engine: AllocationEngine):

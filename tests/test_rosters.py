@@ -14,12 +14,13 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date, datetime, time, timedelta
 
-import _proc_workers as workers
 import pytest
-from invariants import check_invariants
 
 from opd_tui.engine import AllocationEngine
 from opd_tui.errors import InvalidInput
+
+import _proc_workers as workers
+from invariants import check_invariants
 
 MONDAY = date(2026, 3, 2)
 #: Monday morning, before the OPD opens: today is the first day generated.

@@ -7,9 +7,10 @@ Written from the spec, through the public API only. Every command gets an explic
 from __future__ import annotations
 
 import pytest
-from clinic import BEFORE_OPD, NEXT_DAY, at, make_clinic
 
 from opd_tui.errors import DuplicateBooking, NotFound, OPDError, SlotNotBookable
+
+from clinic import BEFORE_OPD, NEXT_DAY, at, make_clinic
 
 # -- §2: numbers, seq, priorities ---------------------------------------------
 

@@ -6,8 +6,6 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 
 import pytest
-from clinic import BEFORE_OPD, DAY, NEXT_DAY, at, make_clinic
-from invariants import check_invariants
 
 from opd_tui.domain.enums import TokenStatus
 from opd_tui.engine import AllocationEngine
@@ -19,6 +17,9 @@ from opd_tui.errors import (
     InvalidTransition,
     NoSeat,
 )
+
+from clinic import BEFORE_OPD, DAY, NEXT_DAY, at, make_clinic
+from invariants import check_invariants
 
 # -- rule 8: call next takes today's tokens, emergencies at once ---------------
 

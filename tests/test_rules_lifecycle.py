@@ -9,12 +9,13 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
-from clinic import BEFORE_OPD, Clinic, at, make_clinic
-from invariants import check_invariants
 
 from opd_tui.domain.models import Token
 from opd_tui.engine import AllocationEngine
 from opd_tui.errors import InvalidTransition, NotFound, OPDError, SlotNotBookable
+
+from clinic import BEFORE_OPD, Clinic, at, make_clinic
+from invariants import check_invariants
 
 
 @pytest.fixture

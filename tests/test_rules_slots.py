@@ -9,8 +9,6 @@ from __future__ import annotations
 from datetime import datetime, time
 
 import pytest
-from clinic import BEFORE_OPD, NEXT_DAY, at, make_clinic
-from invariants import check_invariants
 
 from opd_tui.domain.models import Token
 from opd_tui.engine import AllocationEngine
@@ -25,6 +23,9 @@ from opd_tui.errors import (
     OPDError,
     SlotNotBookable,
 )
+
+from clinic import BEFORE_OPD, NEXT_DAY, at, make_clinic
+from invariants import check_invariants
 
 
 def where(engine: AllocationEngine, token: Token) -> tuple[str, int]:

@@ -10,9 +10,10 @@ log and its commands' answers) must also be the engine's.
 from __future__ import annotations
 
 import pytest
-from invariants import check_invariants
 
 from opd_tui.simulation import Simulation, SimulationConfig
+
+from invariants import check_invariants
 
 STRESSED = dict(
     sessions="09:00-11:00,12:00-13:30",

@@ -8,9 +8,10 @@ so the proof stays quick.
 from __future__ import annotations
 
 import pytest
-from invariants import check_invariants
 
 from opd_tui.simulation import Simulation, SimulationConfig
+
+from invariants import check_invariants
 
 
 @pytest.mark.slow

@@ -67,13 +67,14 @@ from hypothesis.stateful import (
     rule,
     run_state_machine_as_test,
 )
-from invariants import check_invariants, check_time_order
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
-from stateful_model import LIVE, REINSTATABLE, Model, MSlot, MToken, Refused
 
 from opd_tui.engine import AllocationEngine
 from opd_tui.errors import DoctorInactive, OPDError
+
+from invariants import check_invariants, check_time_order
+from stateful_model import LIVE, REINSTATABLE, Model, MSlot, MToken, Refused
 
 SOURCES = ["EMERGENCY", "PAID", "FOLLOWUP", "ONLINE", "WALKIN"]
 #: A few patients shared by many bookings, each as receptionists type them, with

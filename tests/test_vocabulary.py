@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
-from tui.conftest import NOW, build_world, column_plain, desk_open, press
 
 from opd_tui.domain.enums import EventKind, Source, TokenStatus
 from opd_tui.domain.models import Event, ReportRow
@@ -29,9 +28,11 @@ from opd_tui.domain.vocabulary import (
 from opd_tui.engine import AllocationEngine
 from opd_tui.simulation import LogEntry
 from opd_tui.tui.modals.booking import SOURCE_CHOICES
-from opd_tui.tui.simulation.widgets import BADGE_WIDTH, badge
+from opd_tui.tui.simulation.widgets import BADGE_WIDTH, SHORT, badge
 from opd_tui.tui.widgets.activity import event_line
 from opd_tui.tui.widgets.report_table import row_label
+
+from tui.conftest import NOW, build_world, column_plain, desk_open, press
 
 
 @pytest.mark.parametrize("words, kinds", [
@@ -88,9 +89,11 @@ def test_the_simulation_badge_is_the_event_word_in_capitals() -> None:
     at = datetime(2025, 3, 3, 9, 0)
     for kind in EventKind:
         shown, _ = badge(LogEntry(at=at, kind=kind.value, text=""))
-        assert len(shown) <= BADGE_WIDTH
         if len(event_word(kind)) <= BADGE_WIDTH:
             assert shown == event_word(kind).upper()
+        else:  # a short form of its own, whole: never the word cut off
+            assert shown == SHORT[kind.value], kind
+        assert len(shown) <= BADGE_WIDTH, shown
     emergency = LogEntry(at=at, kind="BOOKED", text="", source=Source.EMERGENCY.value)
     assert badge(emergency)[0] == source_word(Source.EMERGENCY).upper()
 

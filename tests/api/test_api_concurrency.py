@@ -17,12 +17,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from invariants import check_invariants
 
 from opd_tui.engine import AllocationEngine
 
 from . import _workers
 from .server import PG_ENV, Server, private_postgres, start_server
+from invariants import check_invariants
 
 # Real uvicorn servers per test worker: a proof for `.ci/run`'s second step, not
 # the quick run.

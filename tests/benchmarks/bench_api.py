@@ -43,9 +43,9 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))  # tests/: the API tests' server helper
 
-from api.server import private_postgres, start_server  # noqa: E402 - after the path
-
 from opd_tui.engine import AllocationEngine  # noqa: E402
+
+from api.server import private_postgres, start_server  # noqa: E402 - after the path
 
 DOCTORS, SLOTS, CAPACITY = 20, 16, 6
 SOURCES = ["WALKIN"] * 6 + ["ONLINE"] * 5 + ["FOLLOWUP"] * 4 + ["PAID"] * 3

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from invariants import check_invariants
-
 from opd_tui.demo import build_demo_day, demo_now, ensure_demo_day, open_demo
 from opd_tui.domain.enums import SlotStatus, Source
 from opd_tui.engine import AllocationEngine
+
+from invariants import check_invariants
 
 DAY = date(2025, 3, 10)
 

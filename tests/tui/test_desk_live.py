@@ -9,12 +9,23 @@ from __future__ import annotations
 import asyncio
 import gc
 
+from textual.pilot import Pilot
+
 from opd_tui.demo import demo_now
 from opd_tui.domain.enums import TokenStatus
 from opd_tui.engine import AllocationEngine
 from opd_tui.tui.screenshot_tools import DAY
 
-from .conftest import EARLY, build_world, column_plain, desk_open, eventually, press
+from .conftest import (
+    EARLY,
+    World,
+    build_world,
+    column_plain,
+    desk_open,
+    eventually,
+    press,
+    settle,
+)
 
 
 async def test_a_booking_at_another_desk_shows_by_itself(sqlite_url: str) -> None:
@@ -134,3 +145,25 @@ async def test_the_desk_gives_its_start_up_back_to_the_collector_when_it_closes(
     async with desk_open(engine):
         assert gc.get_freeze_count() > 0
     assert gc.get_freeze_count() == 0
+
+
+async def test_a_widened_desk_highlights_the_whole_row(world: World) -> None:
+    """Rows are padded out to a table's width: after the terminal grows, the selected
+    patient's row is highlighted to the new edge, not to the old one (here the name
+    column is at its widest already, so the table is not rebuilt)."""
+
+    def row_backgrounds(pilot: Pilot) -> tuple[object, object]:
+        seated = pilot.app.desk.seated
+        line = seated.render_line(seated.header_height)  # the first patient's row
+        segments = [s for s in line if s.text.strip() or s.style]
+        return segments[0].style.bgcolor, segments[-1].style.bgcolor
+
+    async with desk_open(world.engine, size=(200, 40)) as pilot:
+        first, last = row_backgrounds(pilot)
+        assert first == last  # the highlight runs to the edge
+        narrow = pilot.app.desk.seated.size.width
+        await pilot.resize_terminal(260, 40)
+        await settle(pilot)
+        assert pilot.app.desk.seated.size.width > narrow
+        first, last = row_backgrounds(pilot)
+        assert first == last

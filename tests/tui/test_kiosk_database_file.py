@@ -84,6 +84,13 @@ def test_only_a_sqlite_file_is_watched(sqlite_url: str) -> None:
             assert DatabaseFile.of(engine.database_file) is None
 
 
+@pytest.mark.postgres
+def test_a_server_database_has_no_file_to_watch(pg_url: str) -> None:
+    with AllocationEngine.open(pg_url) as engine:
+        assert engine.database_file is None
+        assert DatabaseFile.of(engine.database_file) is None
+
+
 async def test_a_deleted_database_file_puts_the_kiosk_out_of_service_for_good(
     file_day: tuple[World, Path],
 ) -> None:

@@ -92,11 +92,16 @@ class LiveDay(DeskView):
             self.read_failed(error)
             return
         self.post_message(DatabaseAnswered(READ))
-        # The whole day was read this minute: the next poll reads only what follows.
-        self._refreshed_minute = snapshot.now.replace(second=0, microsecond=0)
-        self.app.call_from_thread(self.apply, snapshot, detail)
+        self.app.call_from_thread(self.apply_day, snapshot, detail)
         if backlog:
             self.app.call_from_thread(self.show_activity, backlog)
+
+    def apply_day(self, snapshot: DaySnapshot, detail: SlotDetail | None) -> None:
+        """Show a whole day read at `snapshot.now`: until the minute turns, polls read
+        only what follows it. Set here, with the snapshot it belongs to, so a poll
+        never patches an older snapshot as if it were of this minute."""
+        self._refreshed_minute = snapshot.now.replace(second=0, microsecond=0)
+        self.apply(snapshot, detail)
 
     def _schedule_poll(self) -> None:
         self.set_timer(self.desk.poll_interval, self._poll)
@@ -154,10 +159,9 @@ class LiveDay(DeskView):
                 detail = self.fetch_detail(selected) if selected in touched else None
                 self.app.call_from_thread(self.apply, snapshot, detail)
             elif events or stale:
-                self._refreshed_minute = minute
                 snapshot = self.fetch(day)
                 detail = self.fetch_detail(selected)
-                self.app.call_from_thread(self.apply, snapshot, detail)
+                self.app.call_from_thread(self.apply_day, snapshot, detail)
             if events:
                 self.app.call_from_thread(self.show_activity, events)
             self.post_message(DatabaseAnswered(READ))

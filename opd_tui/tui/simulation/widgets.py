@@ -47,7 +47,10 @@ BADGE_WIDTH = 9
 SHORT: dict[str, str] = {
     "WAITLISTED": "WAITLIST", "CHECKED_IN": "CHECK-IN", "OVERBOOKED": "OVERBOOK",
     "SLOT_CLOSED": "CLOSED", "DOCTOR_DELAYED": "LATE", "CAPACITY_CHANGED": "CAPACITY",
-    "SLOT_ADDED": "SLOT", "DOCTOR_ADDED": "DOCTOR",
+    "SLOT_ADDED": "SLOT", "DOCTOR_ADDED": "DOCTOR", "DOCTOR_UPDATED": "DR EDITED",
+    "UNSEEN": "UNSEEN", "REINSTATED": "REINSTATE", "REQUEUED": "REQUEUED",
+    "CHECK_IN_UNDONE": "UNDO IN", "SLOT_REOPENED": "REOPENED", "REASSIGNED": "REASSIGN",
+    "CLOCK_RESET": "CLOCK", "ROSTER_CHANGED": "ROSTER",
     # The simulation's own lines, not events of the engine.
     "TURNED_AWAY": "SENT HOME", EVENING: "EVENING",
 }
@@ -63,7 +66,7 @@ def badge(entry: LogEntry) -> tuple[str, str]:
         word = event_word(entry.kind).upper()
     else:
         word = entry.kind
-    return word[:BADGE_WIDTH], KINDS.get(entry.kind, "quiet")
+    return word, KINDS.get(entry.kind, "quiet")
 
 
 class SimHeader(Horizontal):

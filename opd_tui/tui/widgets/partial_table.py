@@ -16,6 +16,7 @@ from rich.cells import cell_len
 from rich.text import Text
 from textual.events import Resize
 from textual.geometry import Region
+from textual.strip import Strip
 from textual.widgets import DataTable
 from textual.widgets.data_table import CellDoesNotExist, ColumnKey, RowKey
 
@@ -23,12 +24,27 @@ CellType = TypeVar("CellType")
 
 
 class PartialTable(DataTable[CellType], Generic[CellType]):
+    #: How far the cached rows were padded out beyond the columns.
+    _row_padding = 0
+
     def _on_resize(self, event: Resize) -> None:
-        # `DataTable` re-renders every cell after any resize. Rows are rendered at
-        # their columns' widths, never the widget's, and the line cache is keyed by
-        # the widget's width: a resize needs no new cells (opening the desk resized
-        # the doctors pane as its rows arrived, and drew all of it twice).
+        # `DataTable` re-renders every cell after any resize, but cells are
+        # rendered at their columns' widths, never the widget's: a resize costs no
+        # cell here (opening the desk resized the doctors pane as its rows arrived,
+        # and drew every cell of it twice). What does depend on the widget's width,
+        # the padding of rows, is seen to as they are drawn (`render_lines`).
         event.prevent_default()
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # Rows are padded out to the widget's width (a highlighted row's colour runs
+        # to the edge) and cached without it: when the padding changes they are made
+        # again, from the cells kept.
+        padding = max(0, self.size.width - self.virtual_size.width)
+        if padding != self._row_padding:
+            self._row_padding = padding
+            self._row_render_cache.clear()
+            self._line_cache.clear()
+        return super().render_lines(crop)
 
     def measure_now(self) -> None:
         """Size the rows just added before the next frame rather than at the next idle.
