@@ -231,3 +231,34 @@ def test_an_existing_file_others_can_read_is_made_private_and_said_once(
         assert again.notices == []
     finally:
         again.close()
+
+
+def test_a_patients_live_tokens_are_found_by_the_live_token_index(sqlite_url: str) -> None:
+    """Rule 15's check (a live token of this patient with this doctor today) must read
+    the index of live tokens, not every token a hospital ever made: on years of
+    tokens a booking would otherwise walk, and rewrite, pages of the whole history."""
+    eng = AllocationEngine.open(sqlite_url)
+    try:
+        doctor = eng.add_doctor("Anjali Rao", "RAO")
+        start = datetime(2025, 3, 10, 9, 0)
+        slot = eng.add_slot(doctor.id, start, start + timedelta(hours=1), 4)
+        seen: list[tuple[str, object]] = []
+
+        @event.listens_for(eng._engine, "before_cursor_execute")
+        def record(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001, ANN202
+            if "patient_key" in statement and statement.lstrip().upper().startswith("SELECT"):
+                seen.append((statement, parameters))
+
+        eng.book(slot.id, "Asha Verma", "ONLINE", "H-100001", now=start)
+        eng.book(slot.id, "Ravi Kumar", "WALKIN", "H-100002", now=start)
+        assert seen, "the bookings never looked for the patient's live tokens"
+        raw = sqlite3.connect(sqlite_url.removeprefix("sqlite:///"))
+        try:
+            for statement, parameters in seen:
+                plan = " | ".join(row[3] for row in raw.execute(
+                    f"EXPLAIN QUERY PLAN {statement}", parameters))
+                assert "INDEX ix_tokens_patient_key" in plan, plan
+        finally:
+            raw.close()
+    finally:
+        eng.close()

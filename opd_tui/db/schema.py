@@ -22,9 +22,16 @@ from sqlalchemy import (
     String,
     Table,
     false,
+    text,
     true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from ..domain.enums import LIVE
+
+#: `status IN (...)` over the live statuses in the order the engine's queries write
+#: them: SQLite uses a partial index only for a query that repeats its condition.
+LIVE_TOKENS = "status IN ({})".format(", ".join(f"'{s.value}'" for s in sorted(LIVE)))
 
 
 class Base(DeclarativeBase):
@@ -81,8 +88,11 @@ class TokenRow(Base):
     __table_args__ = (
         Index("ix_tokens_slot_status", "slot_id", "status"),
         Index("ix_tokens_status_doctor", "status", "doctor_id"),
-        Index("ix_tokens_patient_key", "patient_key"),
-        Index("ix_tokens_number", "number"),
+        # Live tokens only (migration 0005): rule 15 looks up live tokens alone.
+        Index("ix_tokens_patient_key", "patient_key",
+              sqlite_where=text(LIVE_TOKENS), postgresql_where=text(LIVE_TOKENS)),
+        Index("ix_tokens_number", "number",
+              sqlite_where=text(LIVE_TOKENS), postgresql_where=text(LIVE_TOKENS)),
         {"sqlite_autoincrement": True},
     )
 
