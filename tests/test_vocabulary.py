@@ -27,6 +27,7 @@ from opd_tui.domain.vocabulary import (
 )
 from opd_tui.engine import AllocationEngine
 from opd_tui.simulation import LogEntry
+from opd_tui.simulation.log import slot_line, token_line
 from opd_tui.tui.modals.booking import SOURCE_CHOICES
 from opd_tui.tui.simulation.widgets import BADGE_WIDTH, SHORT, badge
 from opd_tui.tui.widgets.activity import event_line
@@ -111,3 +112,13 @@ async def test_the_token_table_shows_the_status_and_source_words(
             status_word(TokenStatus.IN_CONSULTATION), status_word(TokenStatus.BOOKED)]
         assert column_plain(seated, "source") == [
             source_word(Source.ONLINE), source_word(Source.WALKIN)]
+
+
+def test_the_simulation_log_names_events_in_the_desks_words() -> None:
+    for kind in EventKind:
+        line = token_line(kind, "RAO-007 Asha (ONLINE)", "BOOKED", "RAO 10:00", "RAO")
+        assert "_" not in line.replace("RAO-007", ""), line  # never an enum's name
+    moved = token_line(EventKind.MOVED, "RAO-007 Asha (ONLINE)", "WAITLISTED", "RAO 11:00", "RAO")
+    assert moved.endswith(f"({status_word(TokenStatus.WAITLISTED)})")
+    reopened = slot_line(EventKind.SLOT_REOPENED, {}, "RAO 10:00", "RAO")
+    assert reopened == f"{event_word(EventKind.SLOT_REOPENED)} RAO 10:00"

@@ -1,4 +1,5 @@
-"""The day's log as people read it: one line per engine event, in the desk's words.
+"""The day's log as people read it: one line per engine event, in the desk's words
+(`domain.vocabulary`: a sentence here names a status or an event as the desk does).
 
 `patient_name` (and `text`, which holds it) is user text: a screen shows it
 literally, never as markup.
@@ -11,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from ..domain.enums import EventKind
+from ..domain.vocabulary import event_word, status_word
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,16 +38,16 @@ def token_line(kind: EventKind, label: str, status: str, where: str, code: str |
         EventKind.BUMPED: (f"{label} bumped to {where}" if status == "BOOKED"
                            else f"{label} bumped onto the waitlist of {where}"),
         EventKind.PROMOTED: f"{label} promoted into {where}",
-        EventKind.MOVED: f"{label} moved to {where} ({status.lower()})",
+        EventKind.MOVED: f"{label} moved to {where} ({status_word(status)})",
         EventKind.CANCELLED: f"{label} cancelled",
-        EventKind.NO_SHOW: f"{label} did not come: no-show",
+        EventKind.NO_SHOW: f"{label} did not come: {event_word(EventKind.NO_SHOW)}",
         EventKind.CHECKED_IN: f"{label} checked in",
         EventKind.CALLED: f"{label} called in by {code}",
         EventKind.COMPLETED: f"{label} seen",
         EventKind.EXPIRED: f"{label} expired on the waitlist",
         EventKind.UNSEEN: f"{label} left without being seen",
     }
-    return lines.get(kind, f"{label} {kind.value.lower()}")
+    return lines.get(kind, f"{label} {event_word(kind)}")
 
 
 def slot_line(kind: EventKind, detail: dict[str, Any], where: str, code: str | None) -> str:
@@ -57,4 +59,4 @@ def slot_line(kind: EventKind, detail: dict[str, Any], where: str, code: str | N
         return f"{code} starts late: slot now {where}"
     if kind == EventKind.SLOT_ADDED:
         return f"slot {where} opened for booking"
-    return f"{kind.value.lower().replace('_', ' ')} {where}"
+    return f"{event_word(kind)} {where}"
