@@ -26,20 +26,16 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from fastapi.encoders import jsonable_encoder
 from pydantic import BaseModel
-from sqlalchemy import Connection, delete, insert, select, update
-from sqlalchemy.exc import IntegrityError
 from starlette.responses import JSONResponse
 
-from ..db import schema
 from ..domain.errors import DatabaseBusy, DatabaseReadOnly, InvalidInput, OPDError
+from ..engine import ApiRecords
 from .errors import IdempotencyConflict, error_body, status_of
-from .store import Database
 
 if TYPE_CHECKING:
     from ..engine import AllocationEngine
     from .keys import ApiKey
 
-ANSWERS = schema.api_idempotency
 M = TypeVar("M", bound=BaseModel)
 log = logging.getLogger("opd_tui.api")
 KEEP_FOR = timedelta(hours=24)
@@ -69,7 +65,7 @@ def check_key(key: str) -> str:
 class Idempotency:
     def __init__(self, engine: AllocationEngine,
                  writes: AbstractContextManager[Any] | None = None) -> None:
-        self._db = Database(engine, writes)
+        self._records = ApiRecords(engine, writes)
         self._swept = 0.0
 
     def once(
@@ -79,15 +75,15 @@ class Idempotency:
         request_hash: str,
         work: Callable[[], M],
         status_code: int,
-        remember: Callable[[Connection, M], None] | None = None,
+        booked: Callable[[M], int] | None = None,
     ) -> Any:
-        """`work()`'s answer, done at most once per (API key, idempotency key).
-        `remember(conn, answer)` writes what goes with the answer (who booked the
-        token) in the transaction that stores it."""
+        """`work()`'s answer, done at most once per (API key, idempotency key). With
+        `booked` (the token an answer made), that this API key booked it is written
+        in the transaction that stores the answer."""
         if key is None:
             result = work()
-            if remember is not None:
-                self._keep(lambda conn: remember(conn, result))
+            if booked is not None:
+                self._keep(api_key.id, None, status_code, None, booked(result))
             return result
         key = check_key(key)
         stored = self._claim(api_key.id, key, request_hash)
@@ -101,39 +97,28 @@ class Idempotency:
         except OPDError as error:
             status, answer = status_of(error), error_body(error)
             if status < 500:  # a refusal: the retry hears it again
-                self._keep(lambda conn: self._store(conn, api_key.id, key, status, answer))
+                self._keep(api_key.id, key, status, answer)
             raise  # else the claim stays: the booking may or may not have been made
         body = jsonable_encoder(result, by_alias=True)
-
-        def finish(conn: Connection) -> None:
-            self._store(conn, api_key.id, key, status_code, body)
-            if remember is not None:
-                remember(conn, result)
-
-        self._keep(finish)
+        self._keep(api_key.id, key, status_code, body,
+                   booked(result) if booked is not None else None)
         return JSONResponse(body, status_code=status_code)
 
-    def _keep(self, write: Callable[[Connection], None]) -> None:
+    def _keep(self, api_key_id: int, key: str | None, status: int, body: Any,
+              owned_token: int | None = None) -> None:
         """Store an answer; the booking is made whatever happens here, so a failure
         is logged, not answered (the claim stays: a retry is told to look it up)."""
         try:
-            self._db.write(write)
+            self._records.answer(api_key_id, key, status, body, owned_token)
         except OPDError as error:
             log.warning("idempotency: the answer was not stored (%s)", type(error).__name__)
 
     def _claim(self, api_key_id: int, key: str, request_hash: str) -> JSONResponse | None:
         """None when this request claimed the key; else the stored answer."""
         self._sweep()
-        row = {"api_key_id": api_key_id, "key": key, "request_hash": request_hash,
-               "status_code": None, "response": None, "created_at": datetime.now()}
-        try:
-            self._db.write(lambda conn: conn.execute(insert(ANSWERS).values(**row)))
+        if self._records.claim(api_key_id, key, request_hash, datetime.now()):
             return None
-        except IntegrityError:
-            pass
-        first = self._db.read(lambda conn: conn.execute(
-            select(ANSWERS).where(ANSWERS.c.api_key_id == api_key_id, ANSWERS.c.key == key)
-        ).one_or_none())
+        first = self._records.claimed(api_key_id, key)
         if first is None:  # swept or released in between: claim it again
             return self._claim(api_key_id, key, request_hash)
         if first.request_hash != request_hash:
@@ -149,17 +134,9 @@ class Idempotency:
         return JSONResponse(first.response, status_code=first.status_code,
                             headers={REPLAYED_HEADER: "true"})
 
-    @staticmethod
-    def _store(conn: Connection, api_key_id: int, key: str, status: int, body: Any) -> None:
-        conn.execute(update(ANSWERS).where(ANSWERS.c.api_key_id == api_key_id, ANSWERS.c.key == key)
-                     .values(status_code=status, response=body))
-
     def _release(self, api_key_id: int, key: str) -> None:
         try:
-            self._db.write(lambda conn: conn.execute(
-                delete(ANSWERS).where(ANSWERS.c.api_key_id == api_key_id, ANSWERS.c.key == key,
-                                ANSWERS.c.status_code.is_(None))
-            ))
+            self._records.release(api_key_id, key)
         except OPDError:
             pass  # still claimed: a retry is told to look the booking up
 
@@ -168,12 +145,7 @@ class Idempotency:
         if now - self._swept < SWEEP_EVERY:
             return
         self._swept = now
-        cutoff = datetime.now() - KEEP_FOR
-
-        def work(conn: Connection) -> None:
-            conn.execute(delete(ANSWERS).where(ANSWERS.c.created_at < cutoff))
-
         try:
-            self._db.write(work)
+            self._records.forget_answers_before(datetime.now() - KEEP_FOR)
         except OPDError:
             self._swept = 0.0

@@ -26,18 +26,13 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import Connection, insert, select, update
-from sqlalchemy.exc import IntegrityError
 
-from ..db import schema
 from ..domain.errors import InvalidInput, InvalidTransition, NotFound
-from .store import Database
+from ..engine import ApiRecords
 
 if TYPE_CHECKING:
     from ..engine import AllocationEngine
 
-K = schema.api_keys
-OWNERS = schema.api_token_owners
 NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,79}")
 _KEY_PATTERN = re.compile(r"opd_([0-9a-f]{12})_([A-Za-z0-9_-]{20,100})")
 #: How long a checked key is trusted without reading it again: a key revoked
@@ -84,11 +79,6 @@ class KeyInfo(ApiKey):
         return self.revoked_at is None
 
 
-def owned_by(conn: Connection, token_id: int, key: ApiKey) -> None:
-    """Note (in the caller's transaction) that `key` booked the token."""
-    conn.execute(insert(OWNERS).values(token_id=token_id, api_key_id=key.id))
-
-
 def _hash(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
@@ -100,7 +90,7 @@ def _info(row: object) -> KeyInfo:
 class KeyStore:
     def __init__(self, engine: AllocationEngine,
                  writes: AbstractContextManager[Any] | None = None) -> None:
-        self._db = Database(engine, writes)
+        self._records = ApiRecords(engine, writes)
         self._lock = threading.Lock()
         self._cache: dict[str, tuple[float, str, ApiKey | None]] = {}
 
@@ -120,35 +110,26 @@ class KeyStore:
         key = f"opd_{key_id}_{secrets.token_urlsafe(32)}"
         row = {"name": name, "scope": chosen.value, "key_id": key_id, "key_hash": _hash(key),
                "created_at": datetime.now().replace(microsecond=0), "revoked_at": None}
-        try:
-            new_id = self._db.write(
-                lambda conn: conn.execute(insert(K).values(**row).returning(K.c.id)).scalar_one()
-            )
-        except IntegrityError:
+        new_id = self._records.add_key(row)
+        if new_id is None:
             raise InvalidInput(
                 f"name: a key named {name} exists (or existed: a revoked key keeps its name, "
                 "so log lines never mix two keys up); choose another name", field="name",
-            ) from None
+            )
         return KeyInfo.model_validate({**row, "id": new_id}), key
 
     def list(self) -> list[KeyInfo]:
-        return self._db.read(
-            lambda conn: [_info(r) for r in conn.execute(select(K).order_by(K.c.name))]
-        )
+        return [_info(r) for r in self._records.keys()]
 
     def revoke(self, name: str) -> KeyInfo:
-        def work(conn: Connection) -> KeyInfo:
-            row = conn.execute(select(K).where(K.c.name == name)).one_or_none()
-            if row is None:
-                raise NotFound(f"There is no API key named {name}; see `opd-tui api-key list`.")
-            if row.revoked_at is not None:
-                raise InvalidTransition(f"The key {name} was already revoked on "
-                                        f"{row.revoked_at:%Y-%m-%d %H:%M}.")
-            at = datetime.now().replace(microsecond=0)
-            conn.execute(update(K).where(K.c.id == row.id).values(revoked_at=at))
-            return _info(row).model_copy(update={"revoked_at": at})
-
-        return self._db.write(work)
+        at = datetime.now().replace(microsecond=0)
+        row = self._records.revoke_key(name, at)
+        if row is None:
+            raise NotFound(f"There is no API key named {name}; see `opd-tui api-key list`.")
+        if row.revoked_at is not None:
+            raise InvalidTransition(f"The key {name} was already revoked on "
+                                    f"{row.revoked_at:%Y-%m-%d %H:%M}.")
+        return _info(row).model_copy(update={"revoked_at": at})
 
     # -- the server's side --------------------------------------------------------
 
@@ -173,7 +154,7 @@ class KeyStore:
         with self._lock:
             cached = self._cache.get(key_id)
         if cached is None or now - cached[0] > CACHE_SECONDS:
-            stored_hash, key = self._db.read(lambda conn: self._lookup(conn, key_id))
+            stored_hash, key = self._lookup(key_id)
             cached = (now, stored_hash, key)
             with self._lock:
                 if len(self._cache) >= CACHE_SIZE:  # made-up key ids must not pile up
@@ -185,9 +166,8 @@ class KeyStore:
         same = hmac.compare_digest(digest, stored_hash)
         return key if same else None
 
-    @staticmethod
-    def _lookup(conn: Connection, key_id: str) -> tuple[str, ApiKey | None]:
-        row = conn.execute(select(K).where(K.c.key_id == key_id)).one_or_none()
+    def _lookup(self, key_id: str) -> tuple[str, ApiKey | None]:
+        row = self._records.key_by_id(key_id)
         if row is None or row.revoked_at is not None:
             return "0" * 64, None
         return row.key_hash, ApiKey(id=row.id, name=row.name, scope=Scope(row.scope))
@@ -195,11 +175,7 @@ class KeyStore:
     # -- who booked a token ---------------------------------------------------------
 
     def record_owner(self, token_id: int, key: ApiKey) -> None:
-        self._db.write(lambda conn: owned_by(conn, token_id, key))
+        self._records.record_owner(token_id, key.id)
 
     def owner(self, token_id: int) -> int | None:
-        return self._db.read(
-            lambda conn: conn.execute(
-                select(OWNERS.c.api_key_id).where(OWNERS.c.token_id == token_id)
-            ).scalar_one_or_none()
-        )
+        return self._records.owner(token_id)

@@ -13,7 +13,6 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from sqlalchemy import Connection
 
 from ...domain.enums import EventKind, Source, TokenStatus
 from ...domain.errors import InvalidInput
@@ -21,7 +20,7 @@ from ...domain.models import Event, Token
 from ..deps import DeskKey, EngineDep, IdempotencyKey, PortalKey, ServicesDep, TokenId
 from ..errors import Forbidden
 from ..idempotency import fingerprint
-from ..keys import ApiKey, Scope, owned_by
+from ..keys import ApiKey, Scope
 from ..schemas import (
     ERRORS,
     BookIn,
@@ -98,12 +97,12 @@ def book(
                                 age=body.age, sex=body.sex, in_hall=body.in_hall)
         return booking_answer(token, done)
 
-    def remember(conn: Connection, answer: BookingOut) -> None:
-        owned_by(conn, answer.token.id, key)
+    def booked(answer: BookingOut) -> int:
+        return answer.token.id
 
     return services.idempotency.once(
         key, idempotency_key, fingerprint("POST", request.url.path, body), work, 201,
-        remember if key.scope is Scope.PORTAL else None)
+        booked if key.scope is Scope.PORTAL else None)
 
 
 @router.post("/emergency", status_code=201, response_model=BookingOut)
