@@ -28,7 +28,6 @@ from .bigtext import BigText
 from .board import NowServingBoard
 from .booking import fault_reason
 from .outlook import (
-    ASK_DESK,
     WALK_IN,
     DoctorChoice,
     Outlook,
@@ -313,7 +312,7 @@ class DepartmentScreen(ChoiceScreen):
             )
             choices.add_option(None)  # a rule between choices (vertical padding is cropped)
         if not outlook.departments:
-            self.say_problem(f"No doctors are taking {WALK_IN} patients now. {ASK_DESK}")
+            self.say_problem(f"No doctors are taking {WALK_IN} patients now. Please ask at the desk.")
             return
         choices.highlighted = next(
             (i for i in range(choices.option_count) if not choices.get_option_at_index(i).disabled),
